@@ -1,0 +1,4 @@
+// All tables, re-exported: drizzle-kit reads this file to generate migrations.
+export * from "./identity";
+export * from "./audit";
+export * from "./catalog";

@@ -1,0 +1,21 @@
+// The app router: every API procedure, by domain.
+import { apiKeysRouter } from "./routers/api-keys";
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { catalogRouter } from "./routers/catalog";
+import { invitationsRouter } from "./routers/invitations";
+import { membersRouter, orgsRouter } from "./routers/orgs";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  auth: authRouter,
+  orgs: orgsRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  apiKeys: apiKeysRouter,
+  audit: auditRouter,
+  catalog: catalogRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

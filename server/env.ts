@@ -1,0 +1,83 @@
+// The one place that reads process.env: validated with zod once, so a bad variable stops a process at start.
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const emailList = z
+  .string()
+  .transform((s) => s.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.email()));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    /** PostgreSQL URL; unset means `npm start` runs embedded PostgreSQL under .data/. */
+    DATABASE_URL: z.url().optional(),
+    /** Redis URL; unset means redis://127.0.0.1:6379 (started by `npm start` when installed). */
+    REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+    /** Prefix of every Redis key and BullMQ queue, so several deployments or test files share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, "letters, digits, _ and - only").default("fp"),
+    /** Public URL of the portal, used in links sent by email. */
+    APP_URL: z.url().default("http://localhost:3000"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** Secret that signs sessions and encrypts secrets at rest; at least 32 characters. */
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    /** Emails that are platform admins (comma-separated). */
+    PLATFORM_ADMIN_EMAILS: emailList.default([]),
+    /** Emails that are platform support (comma-separated). */
+    PLATFORM_SUPPORT_EMAILS: emailList.default([]),
+    /** Optional OpenID Connect single sign-on. All three or none. */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().default("Single sign-on"),
+    /** SMTP URL (smtp://user:pass@host:port); unset means mail goes to the outbox table and the log. */
+    SMTP_URL: z.url().optional(),
+    MAIL_FROM: z.string().default("Fleetplane <no-reply@fleetplane.local>"),
+    /** Failed sign-ins per email+IP within LOGIN_WINDOW_SECONDS before a cooling-off period. */
+    LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Seed demo users and catalog on start. */
+    SEED_DEMO: bool.default(true),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+/** Raised when the environment is invalid; the message names every bad variable. */
+export class EnvError extends Error {}
+
+/** Parses an environment; throws EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+  throw new EnvError(`Invalid configuration (see .env.example):\n${lines.join("\n")}`);
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, parsed on first use. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Validates at process start: prints every bad variable and exits instead of failing later. */
+export function assertEnvOrExit(): Env {
+  try {
+    return getEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
