@@ -7,6 +7,7 @@ import { getPermission, type Action, type permissions } from "@/server/rbac/perm
 import { log } from "@/server/log";
 import type { TRPCContext } from "./context";
 import { formatError, toTRPCError } from "./errors";
+import { DomainError } from "@/server/errors/domain-error";
 import type { ApiKeyActor, UserActor } from "@/server/auth/actor";
 
 export type Meta = { action: Action };
@@ -28,13 +29,11 @@ export const createCallerFactory = t.createCallerFactory;
 /** Converts domain errors to tRPC codes and logs unexpected ones with the request id. */
 const errorMapping = t.middleware(async ({ next, ctx, path }) => {
   const result = await next();
-  if (!result.ok) {
-    const mapped = toTRPCError(result.error.cause ?? result.error);
-    const original = result.error.cause ?? result.error;
-    if (mapped.code === "INTERNAL_SERVER_ERROR") {
-      log.error("api", `${path} failed`, { requestId: ctx.request.requestId, error: original instanceof Error ? original.stack : String(original) });
-    }
-    if (mapped !== result.error) return { ...result, error: mapped };
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof DomainError) return { ...result, error: toTRPCError(cause) };
+  if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    log.error("api", `${path} failed`, { requestId: ctx.request.requestId, error: cause instanceof Error ? cause.stack : String(cause ?? result.error) });
   }
   return result;
 });

@@ -4,7 +4,8 @@ import { createOrganization, createOrganizationInput, getOrganization, listAllOr
 import { leaveOrganization, listMembers, removeMember, removeMemberInput, updateMemberRole, updateMemberRoleInput } from "@/server/orgs/members";
 import { orgProcedure, platformProcedure, router, userProcedure } from "../trpc";
 
-const orgOnly = z.object({ orgId: z.uuid() });
+// Strict: unknown keys are refused, so a typo in a client is an error instead of a silent no-op.
+const orgOnly = z.strictObject({ orgId: z.uuid() });
 
 export const orgsRouter = router({
   create: userProcedure("orgs:create").input(createOrganizationInput).mutation(({ ctx, input }) => createOrganization(ctx.db, ctx, input)),
