@@ -13,6 +13,11 @@ export function clientIp(headers: Headers): string | null {
   return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
 }
 
+/** A client-supplied request id is kept only when short and plain, since it lands in logs and audit rows. */
+function acceptedRequestId(value: string | null): string | null {
+  return value && /^[A-Za-z0-9._-]{1,100}$/.test(value) ? value : null;
+}
+
 /**
  * Builds the context from the request headers and the next-auth session's user id (if any).
  * An `Authorization: Bearer` API key wins over a session cookie.
@@ -22,7 +27,7 @@ export async function createTRPCContext(opts: { headers: Headers; sessionUserId:
   const request: RequestInfo = {
     ip: clientIp(opts.headers),
     userAgent: opts.headers.get("user-agent"),
-    requestId: opts.headers.get("x-request-id") ?? randomUUID(),
+    requestId: acceptedRequestId(opts.headers.get("x-request-id")) ?? randomUUID(),
   };
   const authz = opts.headers.get("authorization");
   let actor: Actor | null = null;

@@ -8,6 +8,8 @@ import { log } from "@/server/log";
 import type { TRPCContext } from "./context";
 import { formatError, toTRPCError } from "./errors";
 import { DomainError } from "@/server/errors/domain-error";
+import { describeErrorForLog } from "@/server/errors/describe-error";
+import { z } from "zod";
 import type { ApiKeyActor, UserActor } from "@/server/auth/actor";
 
 export type Meta = { action: Action };
@@ -33,7 +35,7 @@ const errorMapping = t.middleware(async ({ next, ctx, path }) => {
   const cause = result.error.cause;
   if (cause instanceof DomainError) return { ...result, error: toTRPCError(cause) };
   if (result.error.code === "INTERNAL_SERVER_ERROR") {
-    log.error("api", `${path} failed`, { requestId: ctx.request.requestId, error: cause instanceof Error ? cause.stack : String(cause ?? result.error) });
+    log.error("api", `${path} failed`, { requestId: ctx.request.requestId, ...describeErrorForLog(cause ?? result.error) });
   }
   return result;
 });
@@ -72,7 +74,7 @@ export function orgProcedure(action: ActionOfScope<"org">) {
   return base.meta({ action }).use(async ({ ctx, next, getRawInput }) => {
     if (!ctx.actor) throw unauthorized(ctx);
     const raw = (await getRawInput()) as { orgId?: unknown } | undefined;
-    const orgId = typeof raw?.orgId === "string" && /^[0-9a-f-]{36}$/i.test(raw.orgId) ? raw.orgId : null;
+    const orgId = z.uuid().safeParse(raw?.orgId).data ?? null;
     if (!orgId) throw new TRPCError({ code: "BAD_REQUEST", message: "Invalid input: orgId: an organization id is required" });
     let role: OrgRole | undefined;
     if (ctx.actor.kind === "api_key") {

@@ -87,7 +87,7 @@ export async function upsertOidcUser(db: Db, profile: { subject: string; email: 
 
 /** The actor for a signed-in user id, or null when the account no longer exists. */
 export async function loadUserActor(db: DbOrTx, userId: string): Promise<UserActor | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
+  if (!z.uuid().safeParse(userId).success) return null;
   const rows = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   const u = rows[0];
   if (!u) return null;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { createOrganization, createOrganizationInput, getOrganization, listAllOrganizations, renameOrganization, renameOrganizationInput } from "@/server/orgs/organizations";
 import { leaveOrganization, listMembers, removeMember, removeMemberInput, updateMemberRole, updateMemberRoleInput } from "@/server/orgs/members";
+import { DomainError } from "@/server/errors/domain-error";
 import { orgProcedure, platformProcedure, router, userProcedure } from "../trpc";
 
 // Strict: unknown keys are refused, so a typo in a client is an error instead of a silent no-op.
@@ -25,7 +26,7 @@ export const membersRouter = router({
   leave: orgProcedure("members:leave")
     .input(orgOnly)
     .mutation(async ({ ctx, input }) => {
-      if (ctx.actor.kind !== "user") throw new Error("unreachable: API keys are not members");
+      if (ctx.actor.kind !== "user") throw new DomainError("FORBIDDEN", "API keys are not members, so they cannot leave; revoke the key instead");
       await leaveOrganization(ctx.db, ctx, input.orgId, ctx.actor.userId);
     }),
 });
