@@ -1,0 +1,86 @@
+// Add a version of a service (image, manifest template, upgrade strategy), or read an existing version's manifest.
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { Button, Checkbox, Dialog, ErrorMessage, Field, Input, Select, Textarea } from "@/components/ui";
+import { useTRPC } from "@/lib/trpc/client";
+import { fieldErrorsOf, formErrorMessage } from "@/lib/trpc/errors";
+import { useInvalidateCatalog } from "./use-invalidate-catalog";
+
+const placeholderHint = "Kubernetes YAML. Placeholders filled per instance: {{name}}, {{namespace}}, {{image}}, {{replicas}}, {{cpu}}, {{memory}}, {{storage}}.";
+
+export function VersionDialog({ open, onClose, serviceId, serviceName }: { open: boolean; onClose: () => void; serviceId: string; serviceName: string }) {
+  return (
+    <Dialog open={open} onClose={onClose} wide title={`Add a version of ${serviceName}`} description="New instances get the default version; existing ones move by rollout.">
+      {open && <VersionForm serviceId={serviceId} onDone={onClose} />}
+    </Dialog>
+  );
+}
+
+function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => void }) {
+  const trpc = useTRPC();
+  const invalidate = useInvalidateCatalog();
+  const [version, setVersion] = useState("");
+  const [image, setImage] = useState("");
+  const [manifestTemplate, setManifest] = useState("");
+  const [upgradeStrategy, setStrategy] = useState<"rolling" | "recreate">("rolling");
+  const [makeDefault, setMakeDefault] = useState(false);
+  const create = useMutation(
+    trpc.catalog.createVersion.mutationOptions({
+      onSuccess: async () => {
+        await invalidate();
+        onDone();
+      },
+    }),
+  );
+  const errors = fieldErrorsOf(create.error);
+  return (
+    <form
+      className="space-y-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate({ serviceId, version, image, manifestTemplate, upgradeStrategy, makeDefault });
+      }}
+    >
+      <ErrorMessage error={formErrorMessage(create.error, ["version", "image", "manifestTemplate", "upgradeStrategy"])} />
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Version" error={errors.version} hint="Semantic version, e.g. 1.2.0">
+          <Input name="version" required value={version} onChange={(e) => setVersion(e.target.value)} />
+        </Field>
+        <Field label="Image" error={errors.image} hint="e.g. registry.example.com/app:1.2.0">
+          <Input name="image" required value={image} onChange={(e) => setImage(e.target.value)} />
+        </Field>
+      </div>
+      <Field label="Manifest template" error={errors.manifestTemplate} hint={placeholderHint}>
+        <Textarea name="manifestTemplate" required rows={14} spellCheck={false} className="font-mono text-xs" value={manifestTemplate} onChange={(e) => setManifest(e.target.value)} />
+      </Field>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Upgrade strategy" error={errors.upgradeStrategy} hint="Rolling keeps serving; recreate stops the old version first.">
+          <Select name="upgradeStrategy" value={upgradeStrategy} onChange={(e) => setStrategy(e.target.value as "rolling" | "recreate")}>
+            <option value="rolling">Rolling</option>
+            <option value="recreate">Recreate</option>
+          </Select>
+        </Field>
+        <div className="sm:pt-7">
+          <Checkbox label="Make this the default version" hint="The first version of a service is always the default." checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} />
+        </div>
+      </div>
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" loading={create.isPending}>
+          Add version
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function ManifestDialog({ open, onClose, title, manifest }: { open: boolean; onClose: () => void; title: string; manifest: string }) {
+  return (
+    <Dialog open={open} onClose={onClose} wide title={title} footer={<Button onClick={onClose}>Close</Button>}>
+      <pre className="overflow-x-auto rounded-md bg-zinc-950 p-4 font-mono text-xs leading-relaxed text-zinc-100">{manifest}</pre>
+    </Dialog>
+  );
+}
