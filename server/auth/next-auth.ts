@@ -49,6 +49,13 @@ function buildConfig(): NextAuthConfig {
     trustHost: true,
     session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
     pages: { signIn: "/sign-in", error: "/sign-in" },
+    // A wrong password is an expected outcome, counted by the lockout: not worth an error line each time.
+    logger: {
+      error(error) {
+        if (error instanceof CredentialsSignin || (error as { type?: string }).type === "CredentialsSignin") return;
+        console.error("[auth]", error);
+      },
+    },
     providers,
     callbacks: {
       async jwt({ token, user, account, profile }) {

@@ -44,6 +44,7 @@ export const permissions = {
 
   "platform_audit:read": { scope: "platform", platformRoles: staff, description: "Read the audit log of every organization" },
   "platform_orgs:read": { scope: "platform", platformRoles: staff, description: "List every organization" },
+  "catalog:read_admin": { scope: "platform", platformRoles: staff, description: "See the whole catalog, archived entries and manifests included" },
   "catalog:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Create and change services, versions and plans" },
 } as const satisfies Record<string, Permission>;
 

@@ -23,10 +23,8 @@ const readOnlyReason = "Only platform admins can change the catalog";
 export function CatalogPage() {
   const trpc = useTRPC();
   const mayManage = canPlatform(usePlatformRole(), "catalog:manage");
-  // Support staff read the customer view (no manifests); admins get everything, archived and inactive included.
-  const adminCatalog = useQuery({ ...trpc.catalog.adminList.queryOptions(), enabled: mayManage });
-  const publicCatalog = useQuery({ ...trpc.catalog.list.queryOptions(), enabled: !mayManage });
-  const catalog = mayManage ? adminCatalog : publicCatalog;
+  // Every platform role reads the whole catalog (archived entries and manifests included); only admins change it.
+  const catalog = useQuery(trpc.catalog.adminList.queryOptions());
   const [adding, setAdding] = useState(false);
 
   return (

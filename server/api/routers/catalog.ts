@@ -8,7 +8,7 @@ import { platformProcedure, router, userProcedure } from "../trpc";
 
 export const catalogRouter = router({
   list: userProcedure("catalog:read").query(({ ctx }) => listCatalog(ctx.db, { includeInactive: false })),
-  adminList: platformProcedure("catalog:manage").query(({ ctx }) => listCatalog(ctx.db, { includeInactive: true })),
+  adminList: platformProcedure("catalog:read_admin").query(({ ctx }) => listCatalog(ctx.db, { includeInactive: true })),
   createService: platformProcedure("catalog:manage").input(serviceInput).mutation(({ ctx, input }) => createService(ctx.db, ctx, input)),
   updateService: platformProcedure("catalog:manage").input(updateServiceInput).mutation(({ ctx, input }) => updateService(ctx.db, ctx, input)),
   createVersion: platformProcedure("catalog:manage").input(versionInput).mutation(({ ctx, input }) => createServiceVersion(ctx.db, ctx, input)),
