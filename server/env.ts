@@ -1,5 +1,6 @@
 // The one place that reads process.env: validated with zod once, so a bad variable stops a process at start.
 import { z } from "zod";
+import { parseKeyring } from "@/server/crypto/secret-box";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const emailList = z
@@ -21,6 +22,11 @@ const schema = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     /** Secret that signs sessions and encrypts secrets at rest; at least 32 characters. */
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    /**
+     * Keys that encrypt secrets at rest (kubeconfigs): `id:<base64 of 32 bytes>,…`, first one current; older ones
+     * only decrypt, which is how keys rotate. Unset derives one key from AUTH_SECRET (fine for development).
+     */
+    ENCRYPTION_KEYS: z.string().optional(),
     /** Emails that are platform admins (comma-separated). */
     PLATFORM_ADMIN_EMAILS: emailList.default([]),
     /** Emails that are platform support (comma-separated). */
@@ -41,6 +47,13 @@ const schema = z
     SEED_DEMO: bool.default(true),
   })
   .superRefine((env, ctx) => {
+    if (env.ENCRYPTION_KEYS) {
+      try {
+        parseKeyring(env.ENCRYPTION_KEYS);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", path: ["ENCRYPTION_KEYS"], message: (err as Error).message });
+      }
+    }
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together" });
