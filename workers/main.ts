@@ -5,7 +5,8 @@ import { assertEnvOrExit } from "@/server/env";
 import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { closeRedis, getRedis, redisKey } from "@/server/redis/client";
-import { closeQueues, getBullConnection, getQueue, queuePrefix, QUEUES, type ProcessorRegistration } from "./queues";
+import { closeQueues, getBullConnection, getQueue, queuePrefix, QUEUES, type BackgroundTask, type ProcessorRegistration } from "./queues";
+import { clustersProcessor, clusterWatchTask } from "./processors/clusters";
 
 /** Housekeeping: a heartbeat every minute so health checks can tell the workers are alive. */
 const maintenance: ProcessorRegistration = {
@@ -23,7 +24,10 @@ const maintenance: ProcessorRegistration = {
 };
 
 /** Every processed queue. Later issues add one line each. */
-const registrations: ProcessorRegistration[] = [maintenance];
+const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor];
+
+/** Long-running tasks besides queues. */
+const backgroundTasks: BackgroundTask[] = [clusterWatchTask];
 
 /** Domain errors that a retry cannot fix fail the job at once; the rest retry with the job's backoff. */
 const retryable = new Set(["TOO_MANY_REQUESTS", "CONFLICT"]);
@@ -41,6 +45,7 @@ function withErrorMapping(fn: ProcessorRegistration["process"]) {
 async function main(): Promise<void> {
   assertEnvOrExit();
   let workers: Worker[] = [];
+  let stopTasks: (() => Promise<void>)[] = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info("workers", "shutting down", { signal });
+    await Promise.all(stopTasks.map((stop) => stop().catch(() => {})));
     await Promise.all(workers.map((w) => w.close().catch(() => {})));
     await closeQueues();
     await closeDb().catch(() => {});
@@ -81,6 +87,8 @@ async function main(): Promise<void> {
       });
     }
   }
+
+  stopTasks = backgroundTasks.map((t) => t.start());
 
   log.info("workers", "workers ready", { queues: registrations.map((r) => r.queue), prefix: queuePrefix() });
 }

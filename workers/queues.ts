@@ -7,6 +7,7 @@ import { createBullConnection } from "@/server/redis/client";
 /** Every queue, by its kebab-case name. Later issues add theirs here. */
 export const QUEUES = {
   maintenance: "maintenance",
+  clusters: "clusters",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -60,3 +61,6 @@ export type ProcessorRegistration = {
   /** Recurring jobs of this queue, declared once and upserted at every start (idempotent). Ids without ':'. */
   schedules?: { id: string; every: number; jobName: string; data?: Record<string, unknown> }[];
 };
+
+/** Long-running work of the workers process besides queues (watches); `start` returns its stop function. */
+export type BackgroundTask = { name: string; start: () => () => Promise<void> };

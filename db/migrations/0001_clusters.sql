@@ -50,6 +50,15 @@ CREATE TABLE "placement_decisions" (
 	"request" jsonb NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "rebalancing_proposals" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"moves" jsonb NOT NULL,
+	"freed_nodes" jsonb NOT NULL,
+	"emptied_clusters" jsonb NOT NULL,
+	"skipped" jsonb NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "reservations" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "reservations_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"subject_id" uuid NOT NULL,

@@ -86,3 +86,13 @@ export const placementDecisions = pgTable("placement_decisions", {
   candidates: jsonb("candidates").$type<CandidateReport[]>().notNull().default([]),
   request: jsonb("request").$type<Record<string, unknown>>().notNull(),
 });
+
+/** Defragmentation proposals computed periodically; admins see the latest and what each move would free. */
+export const rebalancingProposals = pgTable("rebalancing_proposals", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+  moves: jsonb("moves").$type<{ instanceId: string; fromClusterId: string; toClusterId: string; toNodes: string[]; frees: { node: string; cluster: string } }[]>().notNull(),
+  freedNodes: jsonb("freed_nodes").$type<{ cluster: string; node: string }[]>().notNull(),
+  emptiedClusters: jsonb("emptied_clusters").$type<string[]>().notNull(),
+  skipped: jsonb("skipped").$type<{ cluster: string; node: string; reason: string }[]>().notNull(),
+});

@@ -3,6 +3,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
+import { clustersRouter, placementRouter } from "./routers/clusters";
 import { invitationsRouter } from "./routers/invitations";
 import { membersRouter, orgsRouter } from "./routers/orgs";
 import { createCallerFactory, router } from "./trpc";
@@ -15,6 +16,8 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   catalog: catalogRouter,
+  clusters: clustersRouter,
+  placement: placementRouter,
 });
 
 export type AppRouter = typeof appRouter;

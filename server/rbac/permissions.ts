@@ -46,6 +46,9 @@ export const permissions = {
   "platform_orgs:read": { scope: "platform", platformRoles: staff, description: "List every organization" },
   "catalog:read_admin": { scope: "platform", platformRoles: staff, description: "See the whole catalog, archived entries and manifests included" },
   "catalog:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Create and change services, versions and plans" },
+  "clusters:read": { scope: "platform", platformRoles: staff, description: "See clusters, their nodes, utilisation and placement decisions" },
+  "clusters:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Register, cordon, uncordon, resync and remove clusters" },
+  "placement:plan": { scope: "platform", platformRoles: staff, description: "Ask what-if capacity questions and see rebalancing proposals" },
 } as const satisfies Record<string, Permission>;
 
 export type Action = keyof typeof permissions;
