@@ -1,4 +1,4 @@
-// Benchmark `placement-engine`: the pure placement engine placing 10,000 mixed instances onto 100 clusters × 20 nodes.
+// The pure-engine half of the `placement` benchmark: the engine placing 10,000 mixed instances onto 100 clusters × 20 nodes.
 //
 // How it measures (each figure is the median of 3 runs on the same seeded input, after one untimed warm-up run):
 // - engine_decisions_per_s: instances / wall time of the whole sequential loop, where each step is
@@ -9,13 +9,11 @@
 //   placed replicas, one node's allocatable). Every node starts empty; the demand is ~65 % of the fleet's cpu
 //   (the binding dimension), so everything fits and packing quality decides how many nodes get touched.
 // - first_fit_nodes_vs_lower_bound: the same for placeFirstFit on the same input.
-// Run alone with `npx tsx bench/placement-engine.ts`, or `npm run bench -- placement-engine`.
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { applyPlacement, lowerBoundNodes, placeFirstFit, placeInstance } from "@/server/placement";
 import type { CandidateCluster, PlacementDecision, PlacementOptions, PlacementRequest, Resources } from "@/server/placement";
-import { median, percentile, round } from "./lib/stats";
-import type { BenchmarkResult, Metric } from "./lib/types";
+import { median, percentile, round } from "./stats";
+import type { Metric } from "./types";
 
 const CLUSTERS = 100;
 const NODES_PER_CLUSTER = 20;
@@ -156,16 +154,3 @@ export async function runEngineBenchmark(): Promise<Metric[]> {
   ];
 }
 
-/** Default export for bench/run.ts. */
-export default async function run(): Promise<BenchmarkResult> {
-  return { metrics: await runEngineBenchmark() };
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { metrics } = await run();
-  const width = Math.max(...metrics.map((m) => m.key.length));
-  for (const m of metrics) {
-    const target = m.target === undefined ? "" : `  (target ${m.better === "lower" ? "≤" : "≥"} ${m.target})`;
-    console.log(`${m.key.padEnd(width)}  ${String(m.value).padStart(10)} ${m.unit}${target}`);
-  }
-}
