@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedPg } from "./lib/embedded-postgres"
 import { box, fail, say, warn } from "./lib/output";
 import { Supervisor, type ChildEnv, type ExitInfo } from "./lib/processes";
 import { ensureRedis, RedisUnavailableError } from "./lib/redis";
+import { registerDevClusters } from "./lib/dev-clusters";
 
 type SeedDemo = (db: Db) => Promise<{ created: boolean; credentials: { label: string; email: string; password: string }[] }>;
 
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
   supervisor.spawn("workers", process.execPath, ["--import", "tsx", "workers/main.ts"], env);
   if (fs.existsSync(path.join(root, "kubesim", "main.ts"))) {
     supervisor.spawn("kubesim", process.execPath, ["--import", "tsx", "kubesim/main.ts"], env);
+    void registerDevClusters(root);
   }
 
   if (await waitForHttp(`http://127.0.0.1:${port}/`, 120_000)) {

@@ -1,0 +1,379 @@
+// Kubelet of every simulated node: starts bound pods after the start delay (Running, conditions,
+// container statuses, IPs, events), plays crash loops and image-pull failures with back-off while such
+// faults match, and completes graceful pod deletions. A node that is down does nothing.
+import { createHash, randomBytes } from "node:crypto";
+import type { SimContext } from "./context";
+import { R } from "./resources";
+import type { StoreEvent } from "./store";
+import type { KObject, Loose } from "./types";
+import { clone, nowIso } from "./util/json";
+import { qosClass } from "./util/pods";
+
+interface PodRuntime {
+  uid: string;
+  timer?: NodeJS.Timeout;
+  /** What the timer will do. */
+  next?: "start" | "terminate";
+  /** Set while the kubelet writes the pod, so it ignores the events of its own writes. */
+  busy: boolean;
+  attempts: number;
+  restarts: number;
+  containerIds: Map<string, string>;
+}
+
+function cond(type: string, status: string, prev: Loose[] | undefined, extra: Loose = {}): Loose {
+  const old = prev?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : nowIso(),
+    ...extra,
+  };
+}
+
+function imageId(image: string): string {
+  const ref = image.includes("/") ? image : `docker.io/library/${image}`;
+  return `${ref.split(":")[0]}@sha256:${createHash("sha256").update(image).digest("hex")}`;
+}
+
+export class Kubelet {
+  private readonly pods = new Map<string, PodRuntime>(); // key ns/name
+  private readonly ipByNode = new Map<string, number>();
+  private stopped = false;
+
+  constructor(private readonly ctx: SimContext) {
+    ctx.store.onChange((ev) => this.observe(ev));
+    ctx.faults.onChange(() => this.resyncAll());
+  }
+
+  private key(p: KObject): string {
+    return `${p.metadata.namespace}/${p.metadata.name}`;
+  }
+
+  private rt(p: KObject): PodRuntime {
+    const k = this.key(p);
+    let r = this.pods.get(k);
+    if (!r || r.uid !== p.metadata.uid) {
+      if (r?.timer) clearTimeout(r.timer);
+      r = { uid: p.metadata.uid!, attempts: 0, restarts: 0, containerIds: new Map(), busy: false };
+      this.pods.set(k, r);
+    }
+    return r;
+  }
+
+  private schedule(p: KObject, what: "start" | "terminate", ms: number, force = false): void {
+    const r = this.rt(p);
+    if (!force && r.timer && r.next === what) return;
+    if (r.timer) clearTimeout(r.timer);
+    r.next = what;
+    const ns = p.metadata.namespace!;
+    const name = p.metadata.name!;
+    r.timer = setTimeout(
+      () => {
+        r.timer = undefined;
+        r.next = undefined;
+        if (this.stopped) return;
+        const cur = this.ctx.store.get(R.pods, ns, name);
+        if (!cur || cur.metadata.uid !== r.uid) return;
+        r.busy = true;
+        try {
+          if (what === "terminate") this.terminate(cur);
+          else this.start(cur, r);
+        } catch (e) {
+          const code = (e as { code?: number }).code;
+          if (code !== 404 && code !== 409) console.error("[kubesim] kubelet:", e);
+        } finally {
+          r.busy = false;
+        }
+      },
+      Math.max(0, ms),
+    );
+  }
+
+  private observe(ev: StoreEvent): void {
+    if (ev.res === R.pods) {
+      if (ev.type === "DELETED") {
+        const r = this.pods.get(this.key(ev.obj));
+        if (r && r.uid === ev.obj.metadata.uid) {
+          if (r.timer) clearTimeout(r.timer);
+          this.pods.delete(this.key(ev.obj));
+        }
+        return;
+      }
+      this.sync(ev.obj, ev.prev);
+    } else if (ev.res === R.nodes && ev.type === "MODIFIED") {
+      const name = ev.obj.metadata.name!;
+      if (!this.ctx.downNodes.has(name) && ev.prev && !isReady(ev.prev) && isReady(ev.obj)) this.resyncNode(name);
+    }
+  }
+
+  /** Decides what a pod needs from its kubelet now. */
+  private sync(p: KObject, prev?: KObject): void {
+    const node = p.spec?.nodeName;
+    if (!node || this.ctx.downNodes.has(node)) return;
+    const r = this.rt(p);
+    if (r.busy) return;
+    if (p.metadata.deletionTimestamp) {
+      if (r.next === "terminate") return;
+      const graceMs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+      this.schedule(p, "terminate", Math.min(this.ctx.timers.podTerminationMs, graceMs), true);
+      if (!prev?.metadata.deletionTimestamp)
+        for (const c of p.spec?.containers ?? []) this.ctx.events.record(p, "Normal", "Killing", `Stopping container ${c.name}`, "kubelet", node);
+      return;
+    }
+    if (p.status?.phase === "Pending" && !r.timer) this.schedule(p, "start", this.ctx.podStartDelayMs + this.ctx.faults.extraStartDelay(p));
+  }
+
+  /** After a fault change or a node coming back: re-evaluate pods. */
+  resyncAll(): void {
+    for (const p of this.ctx.store.list(R.pods)) this.resyncPod(p);
+  }
+
+  resyncNode(node: string): void {
+    for (const p of this.ctx.store.list(R.pods)) if (p.spec?.nodeName === node) this.resyncPod(p);
+  }
+
+  private resyncPod(p: KObject): void {
+    const node = p.spec?.nodeName;
+    if (!node || this.ctx.downNodes.has(node)) return;
+    if (p.metadata.deletionTimestamp) return this.sync(p);
+    const r = this.rt(p);
+    if (r.timer) return;
+    const phase = p.status?.phase;
+    if (phase === "Pending") return this.sync(p);
+    if (phase !== "Running") return;
+    const crash = this.ctx.faults.crashLoopFor(p);
+    const waiting = (p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting);
+    if (crash || waiting || !isPodReadyStatus(p)) this.schedule(p, "start", 0);
+  }
+
+  private backoff(r: PodRuntime): number {
+    const { backoffBaseMs, backoffMaxMs } = this.ctx.timers;
+    return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.max(0, r.attempts - 1));
+  }
+
+  private podIp(node: KObject): string {
+    const n = (this.ipByNode.get(node.metadata.name!) ?? 1) + 1;
+    this.ipByNode.set(node.metadata.name!, n);
+    const cidr: string = node.spec?.podCIDR ?? "10.244.0.0/24";
+    const [a, b, c] = cidr.split("/")[0]!.split(".");
+    const high = Math.floor(n / 254);
+    return `${a}.${b}.${Number(c) + high}.${(n % 254) + 1}`;
+  }
+
+  private start(p: KObject, r: PodRuntime): void {
+    const nodeName: string = p.spec.nodeName;
+    if (this.ctx.downNodes.has(nodeName)) return;
+    const node = this.ctx.store.get(R.nodes, undefined, nodeName);
+    if (!node) return;
+    const { events, faults } = this.ctx;
+    const next = clone(p);
+    const prevConds: Loose[] = p.status?.conditions ?? [];
+    const hostIP = (node.status?.addresses ?? []).find((a: Loose) => a.type === "InternalIP")?.address ?? "10.0.0.1";
+    const st = next.status;
+    st.hostIP = hostIP;
+    st.hostIPs = [{ ip: hostIP }];
+    if (!st.podIP) {
+      st.podIP = this.podIp(node);
+      st.podIPs = [{ ip: st.podIP }];
+    }
+    st.startTime ??= nowIso();
+    st.qosClass ??= qosClass(p.spec);
+    const containers: Loose[] = p.spec?.containers ?? [];
+    const now = nowIso();
+
+    const badImage = faults.failingImage(p);
+    if (badImage) {
+      r.attempts++;
+      const firstFailure = !(p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting?.reason === "ErrImagePull" || c.state?.waiting?.reason === "ImagePullBackOff");
+      const reason = firstFailure || r.attempts % 2 === 1 ? "ErrImagePull" : "ImagePullBackOff";
+      st.phase = p.status?.phase === "Running" ? "Running" : "Pending";
+      st.conditions = [
+        cond("PodReadyToStartContainers", "True", prevConds),
+        cond("Initialized", "True", prevConds),
+        cond("Ready", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
+        cond("ContainersReady", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
+        cond("PodScheduled", "True", prevConds),
+      ];
+      st.containerStatuses = containers.map((c) => {
+        const failing = c.image === badImage;
+        return {
+          name: c.name,
+          image: c.image,
+          imageID: "",
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: failing
+            ? {
+                waiting: {
+                  reason,
+                  message:
+                    reason === "ErrImagePull"
+                      ? `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`
+                      : `Back-off pulling image "${c.image}"`,
+                },
+              }
+            : { waiting: { reason: "PodInitializing" } },
+          lastState: {},
+        };
+      });
+      this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+      if (reason === "ErrImagePull") {
+        events.record(p, "Normal", "Pulling", `Pulling image "${badImage}"`, "kubelet", nodeName);
+        events.record(p, "Warning", "Failed", `Failed to pull image "${badImage}": failed to resolve reference "${badImage}": not found`, "kubelet", nodeName);
+        events.record(p, "Warning", "Failed", "Error: ErrImagePull", "kubelet", nodeName);
+      } else {
+        events.record(p, "Normal", "BackOff", `Back-off pulling image "${badImage}"`, "kubelet", nodeName);
+        events.record(p, "Warning", "Failed", "Error: ImagePullBackOff", "kubelet", nodeName);
+      }
+      this.schedule(next, "start", reason === "ErrImagePull" ? Math.min(this.backoff(r), this.ctx.timers.backoffBaseMs) / 2 : this.backoff(r), true);
+      return;
+    }
+
+    const crash = faults.crashLoopFor(p);
+    const wasRunning = p.status?.phase === "Running";
+    if (crash && p.spec?.restartPolicy === "Never") {
+      // Nothing restarts it: the pod fails for good.
+      st.phase = "Failed";
+      const notReady = { reason: "PodFailed" };
+      st.conditions = [
+        cond("PodReadyToStartContainers", "False", prevConds),
+        cond("Initialized", "True", prevConds),
+        cond("Ready", "False", prevConds, notReady),
+        cond("ContainersReady", "False", prevConds, notReady),
+        cond("PodScheduled", "True", prevConds),
+      ];
+      st.containerStatuses = containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: imageId(String(c.image)),
+        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now } },
+        lastState: {},
+      }));
+      this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+      return;
+    }
+    if (crash) {
+      r.attempts++;
+      if (wasRunning || r.attempts > 1) r.restarts++;
+      const backoffMs = this.backoff(r);
+      st.phase = "Running";
+      st.conditions = [
+        cond("PodReadyToStartContainers", "True", prevConds),
+        cond("Initialized", "True", prevConds),
+        cond("Ready", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
+        cond("ContainersReady", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
+        cond("PodScheduled", "True", prevConds),
+      ];
+      st.containerStatuses = containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: imageId(String(c.image)),
+        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ready: false,
+        started: false,
+        restartCount: r.restarts,
+        state: {
+          waiting: {
+            reason: "CrashLoopBackOff",
+            message: `back-off ${Math.round(backoffMs / 1000)}s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
+          },
+        },
+        lastState: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now, containerID: `containerd://${randomBytes(32).toString("hex")}` } },
+      }));
+      this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+      for (const c of containers) events.record(p, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`, "kubelet", nodeName);
+      this.schedule(next, "start", backoffMs, true);
+      return;
+    }
+
+    // Healthy start (or recovery after a fault was cleared).
+    const recovering = (p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting);
+    if ((p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting?.reason === "CrashLoopBackOff")) r.restarts++;
+    r.attempts = 0;
+    st.phase = "Running";
+    st.conditions = [
+      cond("PodReadyToStartContainers", "True", prevConds),
+      cond("Initialized", "True", prevConds),
+      cond("Ready", "True", prevConds),
+      cond("ContainersReady", "True", prevConds),
+      cond("PodScheduled", "True", prevConds),
+    ];
+    const prevStatuses: Loose[] = p.status?.containerStatuses ?? [];
+    if ((p.spec?.initContainers ?? []).length) {
+      st.initContainerStatuses = (p.spec.initContainers as Loose[]).map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: imageId(String(c.image)),
+        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ready: true,
+        started: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: 0, reason: "Completed", startedAt: now, finishedAt: now } },
+        lastState: {},
+      }));
+    }
+    st.containerStatuses = containers.map((c) => {
+      const prevS = prevStatuses.find((x) => x.name === c.name);
+      let id = r.containerIds.get(c.name);
+      if (!id || prevS?.state?.waiting) {
+        id = `containerd://${randomBytes(32).toString("hex")}`;
+        r.containerIds.set(c.name, id);
+      }
+      return {
+        name: c.name,
+        image: c.image,
+        imageID: imageId(String(c.image)),
+        containerID: id,
+        ready: true,
+        started: true,
+        restartCount: Math.max(prevS?.restartCount ?? 0, r.restarts),
+        state: { running: { startedAt: prevS?.state?.running?.startedAt ?? now } },
+        lastState: prevS?.lastState ?? {},
+      };
+    });
+    this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+    if (!wasRunning || recovering) {
+      for (const c of containers) {
+        events.record(p, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, "kubelet", nodeName);
+        events.record(p, "Normal", "Created", `Created container ${c.name}`, "kubelet", nodeName);
+        events.record(p, "Normal", "Started", `Started container ${c.name}`, "kubelet", nodeName);
+      }
+    }
+  }
+
+  private terminate(p: KObject): void {
+    if (p.spec?.nodeName && this.ctx.downNodes.has(p.spec.nodeName)) return;
+    this.ctx.objects.forceRemove(R.pods, p.metadata.namespace, p.metadata.name!);
+  }
+
+  /** Marks a pod NotReady without the kubelet (node controller on node loss). */
+  static notReadyStatus(p: KObject): Loose {
+    const st = clone(p.status ?? {});
+    st.conditions = (st.conditions ?? []).map((c: Loose) =>
+      c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", lastTransitionTime: nowIso(), reason: "NodeNotReady" } : c,
+    );
+    st.containerStatuses = (st.containerStatuses ?? []).map((c: Loose) => ({ ...c, ready: false }));
+    return st;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const r of this.pods.values()) if (r.timer) clearTimeout(r.timer);
+    this.pods.clear();
+  }
+}
+
+function isReady(n: KObject): boolean {
+  return (n.status?.conditions ?? []).some((c: Loose) => c.type === "Ready" && c.status === "True");
+}
+
+function isPodReadyStatus(p: KObject): boolean {
+  return (p.status?.conditions ?? []).some((c: Loose) => c.type === "Ready" && c.status === "True");
+}
