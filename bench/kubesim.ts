@@ -5,7 +5,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import * as k8s from "@kubernetes/client-node";
 import { startKubesim, type Kubesim } from "../kubesim/index";
-import type { BenchmarkResult, Metric } from "./lib/types";
+import type { BenchmarkResult } from "./lib/types";
 
 const CLUSTERS = Number(process.env.KUBESIM_BENCH_CLUSTERS ?? 10);
 const NODES = Number(process.env.KUBESIM_BENCH_NODES ?? 100);
