@@ -140,7 +140,7 @@ describe("portal in a browser", () => {
     expect(await page.getByRole("table", { name: "Pending invitations" }).count()).toBe(0);
 
     await page.getByRole("link", { name: "Audit log" }).click();
-    await page.getByText("members.update_role").waitFor();
+    await page.getByText("members.update_role", { exact: true }).first().waitFor();
     await shot(page, "10-audit-log");
   });
 
