@@ -3,11 +3,11 @@
 import type { V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { clusterNodes, clusters, type ClusterStatusValue } from "@/db/schema";
+import { clusterNodes, clusters, reservations, type ClusterStatusValue } from "@/db/schema";
 import { createKubeClients } from "@/server/k8s/kube-client";
 import { describeKubeError } from "@/server/k8s/describe-kube-error";
 import { log } from "@/server/log";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, podHoldsCapacity, podRequests, snapshotNode, type NodeLoad, type NodeSnapshot } from "./node-snapshot";
+import { INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, podHoldsCapacity, podRequests, snapshotNode, type NodeLoad, type NodeSnapshot } from "./node-snapshot";
 import { loadKubeconfig } from "./cluster-credentials";
 
 export type NodeLoads = Map<string, { foreign: NodeLoad; managed: NodeLoad }>;
@@ -36,6 +36,63 @@ export function managedNamespaceNames(namespaces: Iterable<V1Namespace>): Set<st
   const names = new Set<string>();
   for (const ns of namespaces) if (ns.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) names.add(ns.metadata.name!);
   return names;
+}
+
+/** For each instance (by its namespace label), the nodes its running pods are bound to, sorted. */
+export function observedInstanceNodes(pods: Iterable<V1Pod>, namespaces: Iterable<V1Namespace>): Map<string, string[]> {
+  const instanceOf = new Map<string, string>();
+  for (const ns of namespaces) {
+    const id = ns.metadata?.labels?.[INSTANCE_LABEL];
+    if (id && ns.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) instanceOf.set(ns.metadata.name!, id);
+  }
+  const observed = new Map<string, string[]>();
+  for (const pod of pods) {
+    if (!podHoldsCapacity(pod) || pod.metadata?.deletionTimestamp) continue;
+    const id = instanceOf.get(pod.metadata?.namespace ?? "");
+    if (!id) continue;
+    const list = observed.get(id) ?? [];
+    list.push(pod.spec!.nodeName!);
+    observed.set(id, list);
+  }
+  for (const list of observed.values()) list.sort();
+  return observed;
+}
+
+/**
+ * Moves reservations to the nodes where the instance's pods actually run (the cluster's scheduler has the last
+ * word), so per-node free capacity stays true. Instances without running pods keep their reservations (starting,
+ * or asleep and entitled to wake). Returns the drifts it fixed, which are also logged.
+ */
+export async function reconcileReservations(tx: DbOrTx, clusterId: string, observed: ReadonlyMap<string, string[]>) {
+  const held = await tx
+    .select({ id: reservations.id, subjectId: reservations.subjectId, nodeName: reservations.nodeName, replica: reservations.replica })
+    .from(reservations)
+    .where(eq(reservations.clusterId, clusterId))
+    .orderBy(reservations.subjectId, reservations.replica);
+  const bySubject = new Map<string, typeof held>();
+  for (const r of held) bySubject.set(r.subjectId, [...(bySubject.get(r.subjectId) ?? []), r]);
+  const drifts: { subjectId: string; reserved: string[]; running: string[] }[] = [];
+  for (const [subjectId, rows] of bySubject) {
+    const running = observed.get(subjectId);
+    if (!running || running.length === 0) continue;
+    const reserved = rows.map((r) => r.nodeName).sort();
+    if (reserved.join("\u0000") === running.join("\u0000")) continue;
+    drifts.push({ subjectId, reserved, running });
+    // Keep rows that already match a running pod; move the others to the unmatched running nodes.
+    const unmatched = [...running];
+    const toMove: typeof rows = [];
+    for (const r of rows) {
+      const i = unmatched.indexOf(r.nodeName);
+      if (i >= 0) unmatched.splice(i, 1);
+      else toMove.push(r);
+    }
+    for (const r of toMove) {
+      const node = unmatched.shift();
+      if (node) await tx.update(reservations).set({ nodeName: node }).where(eq(reservations.id, r.id));
+    }
+  }
+  for (const d of drifts) log.warn("placement", "reservation drift fixed", { clusterId, ...d });
+  return drifts;
 }
 
 /** Replaces the stored nodes of a cluster with these snapshots (nodes that disappeared are deleted). */
@@ -97,12 +154,15 @@ export function clusterStatusOf(nodes: readonly NodeSnapshot[]): { status: Clust
 /** Stores a full view of a cluster (from a list or an informer cache) in one transaction. */
 export async function storeClusterView(db: Db, clusterId: string, view: { nodes: Iterable<V1Node>; pods: Iterable<V1Pod>; namespaces: Iterable<V1Namespace> }) {
   const nodes = [...view.nodes].map(snapshotNode);
-  const loads = computeNodeLoads(view.pods, managedNamespaceNames(view.namespaces));
+  const pods = [...view.pods];
+  const namespaces = [...view.namespaces];
+  const loads = computeNodeLoads(pods, managedNamespaceNames(namespaces));
   const { status, reason } = clusterStatusOf(nodes);
   await db.transaction(async (tx) => {
     const [exists] = await tx.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, clusterId)).for("no key update");
     if (!exists) return;
     await writeNodeSnapshots(tx, clusterId, nodes, loads);
+    await reconcileReservations(tx, clusterId, observedInstanceNodes(pods, namespaces));
     await tx.update(clusters).set({ status, statusReason: reason, lastSyncedAt: new Date() }).where(eq(clusters.id, clusterId));
   });
   return { nodes: nodes.length, status };

@@ -7,6 +7,9 @@ import { cpuToMillis, memoryToMb } from "@/server/k8s/quantity";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "fleetplane";
 
+/** Label of an instance's namespace naming the instance: how pods are traced back to their reservations. */
+export const INSTANCE_LABEL = "fleetplane.dev/instance";
+
 export type NodeSnapshot = {
   name: string;
   zone: string;
