@@ -145,3 +145,5 @@ export async function startKubesim(options: KubesimOptions): Promise<Kubesim> {
     throw e;
   }
 }
+
+export { loadConfig, DEFAULT_CONFIG } from "./config";

@@ -350,6 +350,21 @@ export class Kubelet {
 
   private terminate(p: KObject): void {
     if (p.spec?.nodeName && this.ctx.downNodes.has(p.spec.nodeName)) return;
+    if (p.metadata.finalizers?.length) {
+      // Containers are gone, but the object stays until its finalizers are removed.
+      if (p.status?.phase === "Running" || p.status?.phase === "Pending") {
+        const next = clone(p);
+        next.status.phase = p.spec?.restartPolicy === "Always" || !p.spec?.restartPolicy ? "Failed" : "Succeeded";
+        next.status.containerStatuses = (next.status.containerStatuses ?? []).map((c: Loose) => ({
+          ...c,
+          ready: false,
+          started: false,
+          state: { terminated: { exitCode: 0, reason: "Completed", startedAt: c.state?.running?.startedAt ?? nowIso(), finishedAt: nowIso() } },
+        }));
+        this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+      }
+      return;
+    }
     this.ctx.objects.forceRemove(R.pods, p.metadata.namespace, p.metadata.name!);
   }
 

@@ -458,6 +458,20 @@ describe("deletion", () => {
     expect(plain.json).toMatchObject({ kind: "Status", status: "Success", details: { name: "kube-root-ca.crt", kind: "configmaps" } });
   });
 
+  it("a running pod with a finalizer stops but stays until the finalizer is removed", async () => {
+    const ns = await freshNamespace(c);
+    await c.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: "held", finalizers: ["example.com/hold"] }, spec: { containers: [{ name: "c", image: "nginx" }] } } });
+    await waitFor("running", async () => (await c.core.readNamespacedPod({ name: "held", namespace: ns })).status?.phase === "Running");
+    await c.core.deleteNamespacedPod({ name: "held", namespace: ns });
+    const stopped = await waitFor("terminal", async () => {
+      const p = await c.core.readNamespacedPod({ name: "held", namespace: ns });
+      return p.status?.phase === "Failed" || p.status?.phase === "Succeeded" ? p : undefined;
+    });
+    expect(stopped.metadata!.deletionTimestamp).toBeTruthy();
+    await c.core.patchNamespacedPod({ name: "held", namespace: ns, body: [{ op: "remove", path: "/metadata/finalizers" }] });
+    await waitFor("gone", async () => (await apiError(() => c.core.readNamespacedPod({ name: "held", namespace: ns }))).code === 404);
+  });
+
   it("garbage collection by ownerReferences: background deletes, orphan keeps", async () => {
     const ns = await freshNamespace(c);
     const owner = await c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "owner" } } });
