@@ -1,12 +1,13 @@
 // The workers process: one BullMQ Worker per registered queue, recurring jobs declared once, graceful shutdown.
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, type Worker } from "bullmq";
 import { closeDb } from "@/db/client";
 import { assertEnvOrExit } from "@/server/env";
-import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { closeRedis, getRedis, redisKey } from "@/server/redis/client";
-import { closeQueues, getBullConnection, getQueue, queuePrefix, QUEUES, type BackgroundTask, type ProcessorRegistration } from "./queues";
+import { closeQueues, queuePrefix, QUEUES, type BackgroundTask, type ProcessorRegistration } from "./queues";
 import { clustersProcessor, clusterWatchTask } from "./processors/clusters";
+import { workflowStepsProcessor } from "./processors/workflows";
+import { startWorkers } from "./start-workers";
 
 /** Housekeeping: a heartbeat every minute so health checks can tell the workers are alive. */
 const maintenance: ProcessorRegistration = {
@@ -24,23 +25,10 @@ const maintenance: ProcessorRegistration = {
 };
 
 /** Every processed queue. Later issues add one line each. */
-const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor];
+const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor];
 
 /** Long-running tasks besides queues. */
 const backgroundTasks: BackgroundTask[] = [clusterWatchTask];
-
-/** Domain errors that a retry cannot fix fail the job at once; the rest retry with the job's backoff. */
-const retryable = new Set(["TOO_MANY_REQUESTS", "CONFLICT"]);
-function withErrorMapping(fn: ProcessorRegistration["process"]) {
-  return async (job: Job) => {
-    try {
-      return await fn(job);
-    } catch (err) {
-      if (err instanceof DomainError && !retryable.has(err.code)) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-      throw err;
-    }
-  };
-}
 
 async function main(): Promise<void> {
   assertEnvOrExit();
@@ -65,28 +53,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
-  workers = registrations.map((r) => {
-    const worker = new Worker(r.queue, withErrorMapping(r.process), {
-      connection: getBullConnection(),
-      prefix: queuePrefix(),
-      concurrency: r.concurrency ?? 1,
-    });
-    worker.on("failed", (job, err) =>
-      log.warn("workers", "job failed", { queue: r.queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade, error: err.message }),
-    );
-    worker.on("error", (err) => log.error("workers", "worker error", { queue: r.queue, error: err.message }));
-    return worker;
-  });
-
-  for (const r of registrations) {
-    for (const s of r.schedules ?? []) {
-      await getQueue(r.queue).upsertJobScheduler(s.id, { every: s.every }, {
-        name: s.jobName,
-        data: s.data ?? {},
-        opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-      });
-    }
-  }
+  workers = await startWorkers(registrations);
 
   stopTasks = backgroundTasks.map((t) => t.start());
 

@@ -3,3 +3,4 @@ export * from "./identity";
 export * from "./audit";
 export * from "./catalog";
 export * from "./clusters";
+export * from "./workflows";

@@ -1,0 +1,99 @@
+// Run state changes shared by the engine's entry points, each inside the caller's transaction; jobs that become
+// due are collected and enqueued only after commit (a crash in between is healed by the sweep).
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db, Tx } from "@/db/client";
+import { workflowRuns, workflowSteps, type RunStatus } from "@/db/schema";
+import { getWorkflow } from "./registry";
+import { enqueueStepJob, type StepJob } from "./step-jobs";
+import type { RunInfo } from "./types";
+
+export type Due = { job: StepJob; delayMs: number }[];
+
+/** Runs `fn` in a transaction, then enqueues what it made due. */
+export async function inTransaction<T>(db: Db, fn: (tx: Tx, due: Due) => Promise<T>): Promise<T> {
+  const due: Due = [];
+  const result = await db.transaction((tx) => fn(tx, due));
+  for (const d of due) await enqueueStepJob(d.job, d.delayMs);
+  return result;
+}
+
+/** Statuses that hold the subject: later runs of the same subject wait while one of these exists. */
+export const ACTIVE: RunStatus[] = ["running", "paused", "cancelling"];
+
+export async function lockSubject(tx: Tx, subjectId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"wf:" + subjectId}))`);
+}
+
+export async function lockRun(tx: Tx, runId: string) {
+  const [run] = await tx.select().from(workflowRuns).where(eq(workflowRuns.id, runId)).for("update");
+  return run;
+}
+
+export function runInfo(run: typeof workflowRuns.$inferSelect): RunInfo<Record<string, unknown>> {
+  return { id: run.id, type: run.type, subjectId: run.subjectId, orgId: run.orgId, input: run.input };
+}
+
+/** Ends a run and lets the next queued run of its subject start. */
+export async function finishRun(db: Db, tx: Tx, due: Due, run: typeof workflowRuns.$inferSelect, status: "succeeded" | "failed" | "cancelled", error: string | null) {
+  await tx
+    .update(workflowRuns)
+    .set({ status, error, finishedAt: new Date(), updatedAt: new Date(), pauseRequested: null })
+    .where(eq(workflowRuns.id, run.id));
+  const def = getWorkflow(run.type);
+  if (def.onFinish) await def.onFinish({ db: tx as unknown as Db, run: runInfo(run), status, error });
+  await startNextQueued(tx, due, run.subjectId);
+}
+
+/** Starts the oldest queued run of a subject when none is active. */
+export async function startNextQueued(tx: Tx, due: Due, subjectId: string): Promise<void> {
+  await lockSubject(tx, subjectId);
+  const active = await tx
+    .select({ id: workflowRuns.id })
+    .from(workflowRuns)
+    .where(and(eq(workflowRuns.subjectId, subjectId), inArray(workflowRuns.status, ACTIVE)))
+    .limit(1);
+  if (active.length) return;
+  const [next] = await tx
+    .select()
+    .from(workflowRuns)
+    .where(and(eq(workflowRuns.subjectId, subjectId), eq(workflowRuns.status, "queued")))
+    .orderBy(asc(workflowRuns.seq))
+    .limit(1);
+  if (!next) return;
+  const paused = !!next.pauseRequested;
+  await tx
+    .update(workflowRuns)
+    .set({ status: paused ? "paused" : "running", startedAt: new Date(), updatedAt: new Date() })
+    .where(eq(workflowRuns.id, next.id));
+  if (!paused) await makeStepDue(tx, due, next.id, 0);
+}
+
+/** Marks step `index` of a run pending and schedules its next attempt. */
+export async function makeStepDue(tx: Tx, due: Due, runId: string, index: number, delayMs = 0): Promise<void> {
+  const [step] = await tx
+    .select({ attempts: workflowSteps.attempts })
+    .from(workflowSteps)
+    .where(and(eq(workflowSteps.runId, runId), eq(workflowSteps.index, index)));
+  if (!step) return;
+  await tx
+    .update(workflowSteps)
+    .set({ status: delayMs > 0 ? "waiting_retry" : "pending", nextAttemptAt: new Date(Date.now() + delayMs) })
+    .where(and(eq(workflowSteps.runId, runId), eq(workflowSteps.index, index)));
+  due.push({ job: { runId, stepIndex: index, attempt: step.attempts + 1, kind: "run" }, delayMs });
+}
+
+/** Starts compensation from the highest step at or below `from` that succeeded and can be undone; none → cancelled. */
+export async function compensateFrom(db: Db, tx: Tx, due: Due, run: typeof workflowRuns.$inferSelect, from: number): Promise<void> {
+  const def = getWorkflow(run.type);
+  const steps = await tx.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
+  for (let i = Math.min(from, def.steps.length - 1); i >= 0; i--) {
+    const step = steps.find((s) => s.index === i);
+    if (step?.status === "succeeded" && def.steps[i]?.compensate) {
+      await tx.update(workflowSteps).set({ status: "compensating" }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, i)));
+      await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
+      due.push({ job: { runId: run.id, stepIndex: i, attempt: 1, kind: "compensate" }, delayMs: 0 });
+      return;
+    }
+  }
+  await finishRun(db, tx, due, run, "cancelled", null);
+}

@@ -1,0 +1,58 @@
+// Workflow definitions: a named list of idempotent steps, each with a retry policy and an optional compensation.
+import type { z } from "zod";
+import type { Db } from "@/db/client";
+
+export type RetryPolicy = {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** Delay before the second attempt; doubles each time (with ±20 % jitter) up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** A step still running after this is considered lost (its worker died) and is attempted again. */
+  timeoutMs: number;
+};
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1_000, maxBackoffMs: 60_000, timeoutMs: 120_000 };
+
+export type RunInfo<I> = { id: string; type: string; subjectId: string; orgId: string | null; input: I };
+
+export type StepContext<I> = {
+  db: Db;
+  run: RunInfo<I>;
+  stepIndex: number;
+  /** 1 for the first attempt of this step. */
+  attempt: number;
+  /** Outputs of the steps that already succeeded in this run, by step name. */
+  outputs: Record<string, Record<string, unknown> | undefined>;
+  /** Aborted when the step exceeds its timeout. */
+  signal: AbortSignal;
+};
+
+export type StepDefinition<I> = {
+  name: string;
+  /** Must be idempotent: it may run again after a crash, with the same inputs. Returns the step's output. */
+  run: (ctx: StepContext<I>) => Promise<Record<string, unknown> | void>;
+  /** Undoes the step when the run is cancelled; idempotent too. */
+  compensate?: (ctx: StepContext<I>) => Promise<void>;
+  retry?: Partial<RetryPolicy>;
+};
+
+export type WorkflowDefinition<I = Record<string, unknown>> = {
+  type: string;
+  /** Human title, e.g. "Provision instance". */
+  title: string;
+  input: z.ZodType<I>;
+  steps: StepDefinition<I>[];
+  /** Called in the transaction that finishes the run (succeeded, failed or cancelled), e.g. to set observed state. */
+  onFinish?: (ctx: { db: Db; run: RunInfo<I>; status: "succeeded" | "failed" | "cancelled"; error: string | null }) => Promise<void>;
+};
+
+/** Throw from a step to fail it; `retryable: false` fails the run at once (a retry cannot fix it). */
+export class StepFailure extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "StepFailure";
+    this.retryable = options.retryable;
+  }
+}

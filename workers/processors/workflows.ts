@@ -1,0 +1,17 @@
+// Workflow step jobs (many at once: steps mostly wait on clusters) and the sweep that heals lost jobs.
+import { UnrecoverableError } from "bullmq";
+import { getDb } from "@/db/client";
+import { executeStepJob, sweepStuckRuns } from "@/server/workflows/execute-step";
+import { stepJobPayload } from "@/server/workflows/step-jobs";
+import { QUEUES, type ProcessorRegistration } from "../queues";
+
+export const workflowStepsProcessor: ProcessorRegistration = {
+  queue: QUEUES.workflowSteps,
+  concurrency: 32,
+  schedules: [{ id: "workflows-sweep", every: 15_000, jobName: "sweep" }],
+  async process(job) {
+    if (job.name === "sweep") return { healed: await sweepStuckRuns(getDb()) };
+    if (job.name === "run" || job.name === "compensate") return executeStepJob(getDb(), stepJobPayload.parse(job.data));
+    throw new UnrecoverableError(`unknown workflow job ${job.name}`);
+  },
+};
