@@ -14,3 +14,4 @@ export { PageHeader } from "./page-header";
 export { LoadingBlock, Spinner } from "./spinner";
 export { Table, TBody, TD, TH, THead, TR } from "./table";
 export { Time } from "./time";
+export { UtilisationBar, UtilisationLegend, type UtilisationSegment, type UtilisationTone } from "./utilisation-bar";

@@ -1,16 +1,9 @@
-// /admin/clusters: a later release brings this section; the page says so.
+// /admin/clusters: the fleet of clusters with their health and utilisation; platform admins add, cordon and remove them.
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/admin/coming-soon";
+import { ClustersPage } from "@/components/admin/clusters/clusters-page";
 
 export const metadata: Metadata = { title: "Clusters" };
 
 export default function Page() {
-  return (
-    <ComingSoon
-      title="Clusters"
-      icon="clusters"
-      description="The Kubernetes clusters that run customer instances."
-      note="Clusters arrive with the clusters release: you will register a cluster with its kubeconfig, see its capacity and health, and cordon it for maintenance."
-    />
-  );
+  return <ClustersPage />;
 }
