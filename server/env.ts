@@ -42,6 +42,8 @@ const schema = z
     /** Failed sign-ins per email+IP within LOGIN_WINDOW_SECONDS before a cooling-off period. */
     LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Instances an organization may have at once. */
+    MAX_INSTANCES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(25),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** Seed demo users and catalog on start. */
     SEED_DEMO: bool.default(true),

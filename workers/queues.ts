@@ -12,6 +12,8 @@ export type ProcessorRegistration = {
   queue: QueueName;
   process: (job: Job) => Promise<unknown>;
   concurrency?: number;
+  /** How soon a job of a dead worker is handed to another (BullMQ stalled-job check); default 30 s. */
+  stalledIntervalMs?: number;
   /** Recurring jobs of this queue, declared once and upserted at every start (idempotent). Ids without ':'. */
   schedules?: { id: string; every: number; jobName: string; data?: Record<string, unknown> }[];
 };

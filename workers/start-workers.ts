@@ -21,7 +21,12 @@ function withErrorMapping(fn: ProcessorRegistration["process"]) {
 /** One Worker per registration, plus its recurring jobs (upserted, so restarts do not duplicate them). */
 export async function startWorkers(registrations: ProcessorRegistration[], opts: { schedules?: boolean } = {}): Promise<Worker[]> {
   const workers = registrations.map((r) => {
-    const worker = new Worker(r.queue, withErrorMapping(r.process), { connection: getBullConnection(), prefix: queuePrefix(), concurrency: r.concurrency ?? 1 });
+    const worker = new Worker(r.queue, withErrorMapping(r.process), {
+      connection: getBullConnection(),
+      prefix: queuePrefix(),
+      concurrency: r.concurrency ?? 1,
+      ...(r.stalledIntervalMs ? { stalledInterval: r.stalledIntervalMs, lockDuration: r.stalledIntervalMs } : {}),
+    });
     worker.on("failed", (job, err) => log.warn("workers", "job failed", { queue: r.queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade, error: err.message }));
     worker.on("error", (err) => log.error("workers", "worker error", { queue: r.queue, error: err.message }));
     return worker;

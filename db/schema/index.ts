@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./catalog";
 export * from "./clusters";
 export * from "./workflows";
+export * from "./instances";

@@ -4,6 +4,7 @@ import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
 import { clustersRouter, placementRouter } from "./routers/clusters";
+import { fleetRouter, instancesRouter, runsRouter } from "./routers/instances";
 import { invitationsRouter } from "./routers/invitations";
 import { membersRouter, orgsRouter } from "./routers/orgs";
 import { createCallerFactory, router } from "./trpc";
@@ -18,6 +19,9 @@ export const appRouter = router({
   catalog: catalogRouter,
   clusters: clustersRouter,
   placement: placementRouter,
+  instances: instancesRouter,
+  runs: runsRouter,
+  fleet: fleetRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -58,7 +58,7 @@ export async function loadCandidates(db: DbOrTx, clusterIds?: readonly string[])
 const VIEW_TTL_MS = 1_000;
 let view: { at: number; clusters: CandidateCluster[] } | undefined;
 
-async function recentView(db: Db): Promise<CandidateCluster[]> {
+async function recentView(db: DbOrTx): Promise<CandidateCluster[]> {
   if (!view || Date.now() - view.at > VIEW_TTL_MS) view = { at: Date.now(), clusters: await loadCandidates(db) };
   return view.clusters;
 }
@@ -91,9 +91,19 @@ const MAX_ATTEMPTS = 8;
  * reservations gets them back unchanged. Runs inside `outer` when given (so the caller's own writes commit
  * with the reservation), else in its own transaction. Records the decision with every candidate's report.
  */
-export async function placeAndReserve(db: Db, subjectId: string, request: PlacementRequest, outer?: Tx): Promise<ReservedPlacement> {
+export async function placeAndReserve(
+  db: Db,
+  subjectId: string,
+  request: PlacementRequest,
+  outer?: Tx,
+  opts: { excludeClusterIds?: readonly string[] } = {},
+): Promise<ReservedPlacement> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const fleet = attempt === 1 ? await recentView(db) : await loadCandidates(db);
+    // Inside the caller's transaction, read through it: taking a second pooled connection while holding one
+    // deadlocks once every connection is held by such a transaction.
+    const source = outer ?? db;
+    const all = attempt === 1 ? await recentView(source) : await loadCandidates(source);
+    const fleet = opts.excludeClusterIds?.length ? all.filter((c) => !opts.excludeClusterIds!.includes(c.id)) : all;
     const decision = placeInstance(request, fleet);
     const result = await runIn(db, outer, async (tx) => {
       // One placement per subject at a time; the check below makes a retried job a no-op.

@@ -40,6 +40,13 @@ export const permissions = {
   "apikeys:list": { scope: "org", roles: admins, description: "See the organization's API keys (never their secrets)" },
   "apikeys:create": { scope: "org", roles: admins, description: "Create an API key acting with a role; the secret is shown once" },
   "apikeys:revoke": { scope: "org", roles: admins, description: "Revoke an API key at once" },
+  "instances:read": { scope: "org", roles: all, description: "See instances, their state, runs and events" },
+  "instances:create": { scope: "org", roles: ["owner", "admin", "member"], description: "Create an instance of a plan" },
+  "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart an instance or change its plan" },
+  "instances:delete": { scope: "org", roles: ["owner", "admin", "member"], description: "Delete an instance (its data goes with it)" },
+  "instances:credentials": { scope: "org", roles: ["owner", "admin", "member"], description: "See an instance's generated credentials, once" },
+  "workflows:read": { scope: "org", roles: ["owner", "admin", "member", "viewer"], description: "See the organization's workflow runs step by step" },
+  "workflows:control": { scope: "org", roles: ["owner", "admin", "member"], description: "Pause, resume, retry or cancel the organization's runs" },
   "audit:read": { scope: "org", roles: admins, description: "Page through the organization's audit log" },
 
   "platform_audit:read": { scope: "platform", platformRoles: staff, description: "Read the audit log of every organization" },
@@ -48,6 +55,8 @@ export const permissions = {
   "catalog:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Create and change services, versions and plans" },
   "clusters:read": { scope: "platform", platformRoles: staff, description: "See clusters, their nodes, utilisation and placement decisions" },
   "clusters:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Register, cordon, uncordon, resync and remove clusters" },
+  "fleet:read": { scope: "platform", platformRoles: staff, description: "See every instance and workflow run in the fleet" },
+  "fleet:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Steer any run, hold a workflow type, move instances between clusters" },
   "placement:plan": { scope: "platform", platformRoles: staff, description: "Ask what-if capacity questions and see rebalancing proposals" },
 } as const satisfies Record<string, Permission>;
 

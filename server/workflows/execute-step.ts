@@ -69,7 +69,10 @@ async function executeRun(db: Db, job: StepJob): Promise<"done" | "stale"> {
     const run = await lockRun(tx, job.runId);
     if (!run || run.status !== "running" || run.currentStep !== job.stepIndex) return null;
     const [step] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
-    if (!step || step.status === "succeeded" || step.attempts >= job.attempt) return null;
+    if (!step || step.status === "succeeded") return null;
+    // A newer attempt exists, or this one already ended. The same attempt still "running" means its worker died
+    // and BullMQ handed the stalled job on: run it again (steps are idempotent).
+    if (step.attempts > job.attempt || (step.attempts === job.attempt && step.status !== "running")) return null;
     if (run.pauseRequested) {
       await tx.update(workflowRuns).set({ status: "paused", updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
       await tx.update(workflowSteps).set({ status: "pending" }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));

@@ -4,10 +4,14 @@ import { getDb } from "@/db/client";
 import { executeStepJob, sweepStuckRuns } from "@/server/workflows/execute-step";
 import { stepJobPayload } from "@/server/workflows/step-jobs";
 import { QUEUES, type ProcessorRegistration } from "../queues";
+// Registers the instance lifecycle workflows in this process.
+import "@/server/instances/workflows/definitions";
 
 export const workflowStepsProcessor: ProcessorRegistration = {
   queue: QUEUES.workflowSteps,
   concurrency: 32,
+  // A killed worker's steps move on within ~10 s instead of BullMQ's default 30 s.
+  stalledIntervalMs: 10_000,
   schedules: [{ id: "workflows-sweep", every: 15_000, jobName: "sweep" }],
   async process(job) {
     if (job.name === "sweep") return { healed: await sweepStuckRuns(getDb()) };

@@ -33,7 +33,7 @@ function gate(tag: string) {
   return gates.get(tag)!;
 }
 
-registerWorkflow({
+registerWorkflow<{ tag: string }>({
   type: "test-steps",
   title: "Test steps",
   input,
@@ -58,7 +58,7 @@ registerWorkflow({
   })),
 });
 
-registerWorkflow({
+registerWorkflow<{ tag: string }>({
   type: "test-invalid",
   title: "Test invalid",
   input,

@@ -1,0 +1,155 @@
+// The instance lifecycle as workflows: provision, scale, stop, start, restart, change plan, move and delete.
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { instances } from "@/db/schema";
+import { registerWorkflow } from "@/server/workflows/registry";
+import type { WorkflowDefinition } from "@/server/workflows/types";
+import { namespaceFor } from "../instance-spec";
+import { loadInstanceSpec } from "../instance-spec";
+import { setObserved } from "../observe";
+import { restartWorkload } from "../k8s/restart";
+import { clientsForCluster } from "../cluster-clients";
+import { releaseReservations } from "@/server/placement/reserve-placement";
+import {
+  applyWorkload, credentialsStep, deleteNamespaceStep, endpointStep, markState, namespaceStep, placeStep, placeStepExcluding, releaseStep, scaleStep, waitReadyStep, workloadStep,
+  type InstanceInput,
+} from "./steps";
+
+const input = z.object({ instanceId: z.uuid() });
+
+/** Sets the observed state when a run ends: success reaches `onSuccess`, failure says why. */
+function finish(onSuccess: (replicas: number) => "running" | "stopped" | "deleted"): WorkflowDefinition<InstanceInput>["onFinish"] {
+  return async ({ db, run, status, error }) => {
+    const [row] = await db.select().from(instances).where(eq(instances.id, run.input.instanceId));
+    if (!row) return;
+    if (status === "succeeded") {
+      const state = onSuccess(row.desiredReplicas);
+      await setObserved(db, row.id, { observedState: state, observedReplicas: state === "running" ? row.desiredReplicas : 0, statusMessage: null });
+      if (state === "deleted") await db.update(instances).set({ deletedAt: new Date(), desiredState: "deleted" }).where(eq(instances.id, row.id));
+    } else if (status === "failed") {
+      await setObserved(db, row.id, { observedState: "failed", statusMessage: error });
+    } else {
+      await setObserved(db, row.id, { observedState: row.observedState === "provisioning" ? "failed" : row.observedState, statusMessage: "the last change was cancelled" });
+    }
+  };
+}
+
+export const INSTANCE_WORKFLOWS = {
+  provision: "instance-provision",
+  scale: "instance-scale",
+  stop: "instance-stop",
+  start: "instance-start",
+  restart: "instance-restart",
+  changePlan: "instance-change-plan",
+  move: "instance-move",
+  delete: "instance-delete",
+} as const;
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.provision,
+  title: "Provision instance",
+  input,
+  steps: [markState("start", "provisioning", "provisioning"), placeStep, namespaceStep, credentialsStep, workloadStep, waitReadyStep, endpointStep],
+  onFinish: finish(() => "running"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.scale,
+  title: "Scale instance",
+  input,
+  // The namespace step first: its quota grows with the replicas.
+  steps: [markState("start", "updating", "scaling"), namespaceStep, scaleStep("scale", (s) => s.instance.desiredReplicas), waitReadyStep],
+  onFinish: finish((replicas) => (replicas === 0 ? "stopped" : "running")),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.stop,
+  title: "Stop instance",
+  input,
+  steps: [markState("start", "stopping", "stopping; data is kept"), scaleStep("scale-to-zero", () => 0)],
+  onFinish: finish(() => "stopped"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.start,
+  title: "Start instance",
+  input,
+  steps: [markState("start", "updating", "starting"), scaleStep("scale-up", (s) => s.instance.desiredReplicas), waitReadyStep, endpointStep],
+  onFinish: finish(() => "running"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.restart,
+  title: "Restart instance",
+  input,
+  steps: [
+    markState("start", "updating", "restarting"),
+    {
+      name: "rolling-restart",
+      async run(ctx) {
+        const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
+        const clients = await clientsForCluster(ctx.db, spec.instance.clusterId!);
+        // The restart stamp comes from the run, so a retried step asks for the same restart, not another one.
+        await restartWorkload(clients, { namespace: spec.instance.namespace, name: spec.instance.name, kind: spec.workloadKind, stamp: ctx.run.id });
+      },
+    },
+    waitReadyStep,
+  ],
+  onFinish: finish(() => "running"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.changePlan,
+  title: "Change plan",
+  input,
+  steps: [markState("start", "updating", "changing plan"), namespaceStep, { name: "workload", run: (ctx) => applyWorkload(ctx) }, waitReadyStep],
+  onFinish: finish(() => "running"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.move,
+  title: "Move instance to another cluster",
+  input,
+  steps: [
+    markState("start", "updating", "moving to another cluster"),
+    {
+      name: "leave-old-cluster",
+      async run(ctx) {
+        const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
+        // Remember where it was, so the old namespace can be removed once the new one serves.
+        const from = ctx.outputs["leave-old-cluster"]?.fromClusterId ?? spec.instance.clusterId;
+        await releaseReservations(ctx.db, spec.instance.id);
+        return { fromClusterId: from, fromNamespace: spec.instance.namespace };
+      },
+    },
+    placeStepExcluding((ctx) => {
+      const from = (ctx.outputs["leave-old-cluster"] as { fromClusterId?: string | null } | undefined)?.fromClusterId;
+      return from ? [from] : [];
+    }),
+    namespaceStep,
+    credentialsStep,
+    workloadStep,
+    waitReadyStep,
+    endpointStep,
+    {
+      name: "remove-old-namespace",
+      async run(ctx) {
+        const left = ctx.outputs["leave-old-cluster"] as { fromClusterId?: string | null; fromNamespace?: string } | undefined;
+        const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
+        if (!left?.fromClusterId || left.fromClusterId === spec.instance.clusterId) return { removed: false };
+        const { deleteInstanceNamespace } = await import("../k8s/delete-namespace");
+        await deleteInstanceNamespace(await clientsForCluster(ctx.db, left.fromClusterId), left.fromNamespace ?? namespaceFor(spec.instance.id, spec.instance.name));
+        return { removed: true };
+      },
+    },
+  ],
+  onFinish: finish(() => "running"),
+});
+
+registerWorkflow<InstanceInput>({
+  type: INSTANCE_WORKFLOWS.delete,
+  title: "Delete instance",
+  input,
+  steps: [markState("start", "deleting", "deleting"), deleteNamespaceStep, releaseStep],
+  onFinish: finish(() => "deleted"),
+});
