@@ -2,7 +2,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
-import { plans, services, serviceVersions } from "@/db/schema";
+import { clusters, plans, services, serviceVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record-audit";
 import type { ActorContext } from "@/server/auth/actor";
 import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
@@ -151,4 +151,10 @@ export async function listCatalog(db: Db, opts: { includeInactive: boolean }) {
     versions: versionRows.filter((v) => v.serviceId === s.id).map((v) => (opts.includeInactive ? v : { ...v, manifestTemplate: "" })),
     plans: planRows.filter((p) => p.serviceId === s.id),
   }));
+}
+
+/** Regions customers can choose: those with at least one cluster taking new instances. */
+export async function listRegions(db: Db): Promise<string[]> {
+  const rows = await db.selectDistinct({ region: clusters.region }).from(clusters).where(eq(clusters.cordoned, false)).orderBy(asc(clusters.region));
+  return rows.map((r) => r.region);
 }

@@ -15,9 +15,9 @@ export async function revealCredentials(db: Db, ctx: ActorContext, orgId: string
   if (spec.instance.orgId !== orgId || spec.instance.deletedAt) throw new DomainError("NOT_FOUND", "Instance not found");
   if (spec.instance.credentialsRevealedAt) throw new DomainError("PRECONDITION_FAILED", "The credentials were already shown once and are not shown again");
   if (!spec.instance.clusterId) throw new DomainError("PRECONDITION_FAILED", "The instance is not placed yet");
-  const clients = await clientsForCluster(db, spec.instance.clusterId);
   let data: Record<string, string> | undefined;
   try {
+    const clients = await clientsForCluster(db, spec.instance.clusterId);
     data = (await clients.core.readNamespacedSecret({ name: spec.credentialsSecret, namespace: spec.instance.namespace })).data;
   } catch (err) {
     if ((err as { code?: number }).code === 404) throw new DomainError("PRECONDITION_FAILED", "The credentials are not created yet; try again when the instance is provisioned");

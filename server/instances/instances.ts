@@ -193,6 +193,7 @@ const listColumns = {
   endpointHost: instances.endpointHost,
   endpointPort: instances.endpointPort,
   lastActivityAt: instances.lastActivityAt,
+  credentialsRevealedAt: instances.credentialsRevealedAt,
   createdAt: instances.createdAt,
   planId: plans.id,
   planName: plans.name,

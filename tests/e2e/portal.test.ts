@@ -78,7 +78,7 @@ describe("portal in a browser", () => {
     await page.getByRole("button", { name: "Create organization" }).click();
     await page.waitForURL(/\/o\/acme-robotics\/instances$/);
     orgPath = new URL(page.url()).pathname.replace(/\/instances$/, "");
-    await page.getByText("Provisioning is not available yet").waitFor();
+    await page.getByText("No instances yet").waitFor();
     expect(await page.getByRole("button", { name: /Organization: Acme Robotics/ }).isVisible()).toBe(true);
     await shot(page, "04-instances");
   });

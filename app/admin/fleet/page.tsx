@@ -1,16 +1,14 @@
-// /admin/fleet: a later release brings this section; the page says so.
+// /admin/fleet: every customer instance in the fleet, with filters kept in the address.
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/admin/coming-soon";
+import { Suspense } from "react";
+import { FleetPage } from "@/components/admin/fleet/fleet-page";
 
 export const metadata: Metadata = { title: "Fleet" };
 
 export default function Page() {
   return (
-    <ComingSoon
-      title="Fleet"
-      icon="fleet"
-      description="Every instance across every cluster."
-      note="The fleet view arrives with instances: every customer instance, where it runs and how healthy it is."
-    />
+    <Suspense>
+      <FleetPage />
+    </Suspense>
   );
 }

@@ -1,13 +1,14 @@
 // The catalog: browsed by signed-in users, managed by platform admins.
 import { z } from "zod";
 import {
-  createPlan, createService, createServiceVersion, listCatalog, planInput, serviceInput, setDefaultVersion,
+  createPlan, createService, createServiceVersion, listCatalog, listRegions, planInput, serviceInput, setDefaultVersion,
   updatePlan, updatePlanInput, updateService, updateServiceInput, versionInput,
 } from "@/server/catalog/catalog";
 import { platformProcedure, router, userProcedure } from "../trpc";
 
 export const catalogRouter = router({
   list: userProcedure("catalog:read").query(({ ctx }) => listCatalog(ctx.db, { includeInactive: false })),
+  regions: userProcedure("catalog:read").query(({ ctx }) => listRegions(ctx.db)),
   adminList: platformProcedure("catalog:read_admin").query(({ ctx }) => listCatalog(ctx.db, { includeInactive: true })),
   createService: platformProcedure("catalog:manage").input(serviceInput).mutation(({ ctx, input }) => createService(ctx.db, ctx, input)),
   updateService: platformProcedure("catalog:manage").input(updateServiceInput).mutation(({ ctx, input }) => updateService(ctx.db, ctx, input)),

@@ -1,27 +1,9 @@
-// /o/<slug>/instances: not available yet; says so plainly.
+// /o/<slug>/instances: the organization's instances; the client component polls the API.
 import type { Metadata } from "next";
-import { AppIcon } from "@/components/icons";
-import { ButtonLink, Card, EmptyState, PageHeader } from "@/components/ui";
+import { InstancesPage } from "@/components/instances/instances-page";
 
 export const metadata: Metadata = { title: "Instances" };
 
-export default async function InstancesPage({ params }: { params: Promise<{ org: string }> }) {
-  const { org } = await params;
-  return (
-    <>
-      <PageHeader title="Instances" description="The services your organization runs." />
-      <Card>
-        <EmptyState
-          icon={<AppIcon name="instances" />}
-          title="Provisioning is not available yet"
-          description="Instances arrive in a later release: you will pick a service and a plan here, and Fleetplane will place, run and watch it for you."
-          action={
-            <ButtonLink variant="secondary" href={`/o/${org}/members`}>
-              Set up your team meanwhile
-            </ButtonLink>
-          }
-        />
-      </Card>
-    </>
-  );
+export default function Page() {
+  return <InstancesPage />;
 }

@@ -1,0 +1,176 @@
+// One instance: desired vs observed state, how to reach it, what the role may do to it, why it runs where it runs,
+// the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s while anything is changing.
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type ReactNode } from "react";
+import { Alert, Card, ErrorMessage, LoadingBlock, cn } from "@/components/ui";
+import { useOrg } from "@/components/org/org-context";
+import { Ago } from "@/components/workflows/relative-time";
+import { isRunMoving } from "@/components/workflows/run-status";
+import { useTRPC } from "@/lib/trpc/client";
+import type { RouterOutputs } from "@/lib/trpc/types";
+import { CredentialsCard } from "./credentials-card";
+import { EventsTable } from "./events-table";
+import { InstanceActions, type ActionNotice } from "./instance-actions";
+import { InstanceRuns } from "./instance-runs";
+import { Endpoint, InstanceStatusBadge, isTransitional, stateLabel } from "./instance-status";
+import { planAndPrice } from "./instances-page";
+import { PlacementPanel } from "./placement-panel";
+
+type Instance = RouterOutputs["instances"]["get"];
+
+/** 1.5 s while a run moves or the state is in transition, 5 s while a run is paused, else 15 s. */
+function pollInterval(i: Instance | undefined): number {
+  if (!i) return 1_500;
+  if (isTransitional(i.observedState) || i.runs.some((r) => isRunMoving(r.status))) return 1_500;
+  if (i.runs.some((r) => r.status === "paused")) return 5_000;
+  return 15_000;
+}
+
+export function InstancePage({ instanceId }: { instanceId: string }) {
+  const org = useOrg();
+  const trpc = useTRPC();
+  const query = useQuery({ ...trpc.instances.get.queryOptions({ orgId: org.id, instanceId }), refetchInterval: (q) => pollInterval(q.state.data) });
+  const [notice, setNotice] = useState<ActionNotice | null>(null);
+  const back = (
+    <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+      <Link href={`/o/${org.slug}/instances`} className="text-zinc-500 hover:text-zinc-800">
+        ← Instances
+      </Link>
+    </nav>
+  );
+
+  if (query.isPending) {
+    return (
+      <>
+        {back}
+        <Card>
+          <LoadingBlock label="Loading the instance" />
+        </Card>
+      </>
+    );
+  }
+  if (query.error) {
+    return (
+      <>
+        {back}
+        <ErrorMessage error={query.error} />
+      </>
+    );
+  }
+  const i = query.data;
+  const fast = pollInterval(i) < 5_000;
+  return (
+    <>
+      {back}
+      <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight text-zinc-900">
+            <span className="font-mono">{i.name}</span>
+            <InstanceStatusBadge state={i.observedState} className="text-sm" />
+          </h1>
+          <p className="mt-1 text-sm text-zinc-600">
+            {i.serviceName} {i.version} · {planAndPrice(i.planName, i.priceMonthlyCents)}
+          </p>
+          {i.statusMessage && <p className={cn("mt-1 text-sm", i.observedState === "failed" ? "text-red-700" : "text-zinc-500")}>{capitalize(i.statusMessage)}</p>}
+        </div>
+        <InstanceActions instance={i} onNotice={setNotice} />
+      </div>
+
+      {notice && (
+        <div className="mb-4 flex items-start gap-2">
+          <Alert tone={notice.tone} className="flex-1">
+            {notice.text}
+          </Alert>
+          <button type="button" onClick={() => setNotice(null)} className="rounded-md px-2 py-1 text-sm text-zinc-500 hover:bg-zinc-100" aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {i.desiredState === "deleted" && (
+        <Alert tone="warning" className="mb-4">
+          This instance is being deleted: its namespace and everything in it go away, and its capacity is released.
+        </Alert>
+      )}
+
+      <Overview instance={i} />
+
+      <div className="mt-6 grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
+        <div className="min-w-0">
+          <InstanceRuns instanceId={i.id} runs={i.runs} />
+        </div>
+        <div className="space-y-6">
+          <PlacementPanel placement={i.placement} clusterName={i.clusterName} observedState={i.observedState} />
+          <CredentialsCard instanceId={i.id} instanceName={i.name} ready={i.observedState !== "pending" && i.observedState !== "provisioning"} />
+        </div>
+      </div>
+
+      <div className="mt-6">
+        <EventsTable orgId={org.id} instanceId={i.id} fast={fast} placed={!!i.clusterId} />
+      </div>
+    </>
+  );
+}
+
+function Overview({ instance: i }: { instance: Instance }) {
+  const desiredReplicas = i.desiredState === "running" ? i.desiredReplicas : 0;
+  const converged = i.desiredState === i.observedState && desiredReplicas === i.observedReplicas;
+  return (
+    <Card>
+      <dl className="grid divide-y divide-zinc-100 sm:grid-cols-2 sm:divide-y-0 lg:grid-cols-4">
+        <Item label="Desired">
+          <span className="font-medium text-zinc-900">{stateLabel(i.desiredState === "deleted" ? "deleted" : i.desiredState)}</span>
+          <span className="text-zinc-500"> · {plural(desiredReplicas, "replica")}</span>
+        </Item>
+        <Item label="Observed">
+          <span className={cn("font-medium", converged ? "text-zinc-900" : "text-amber-800")}>{stateLabel(i.observedState)}</span>
+          <span className="text-zinc-500"> · {plural(i.observedReplicas, "replica")} ready</span>
+          {!converged && isTransitional(i.observedState) && <span className="block text-xs text-zinc-500">Converging to what you asked for</span>}
+        </Item>
+        <Item label="Endpoint">
+          <Endpoint host={i.endpointHost} port={i.endpointPort} className="text-sm" />
+          {!i.endpointHost && <span className="block text-xs text-zinc-500">Known once it is running</span>}
+        </Item>
+        <Item label="Region and cluster">
+          {i.clusterName ? (
+            <>
+              <span className="font-medium text-zinc-900">{i.clusterRegion}</span>
+              <span className="text-zinc-500"> · {i.clusterName}</span>
+            </>
+          ) : (
+            <span className="text-zinc-500">{i.region ? `${i.region}, not placed yet` : "Not placed yet"}</span>
+          )}
+        </Item>
+        <Item label="Plan">
+          <span className="font-medium text-zinc-900">{planAndPrice(i.planName, i.priceMonthlyCents)}</span>
+        </Item>
+        <Item label="Service and version">
+          <span className="font-medium text-zinc-900">{i.serviceName}</span>
+          <span className="text-zinc-500"> · {i.version} · {i.serviceKind}</span>
+        </Item>
+        <Item label="Last activity">{i.lastActivityAt ? <Ago value={i.lastActivityAt} /> : <span className="text-zinc-500">None recorded</span>}</Item>
+        <Item label="Created">
+          <Ago value={i.createdAt} />
+        </Item>
+      </dl>
+    </Card>
+  );
+}
+
+function Item({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="min-w-0 px-4 py-3 sm:px-5">
+      <dt className="text-xs font-medium tracking-wide text-zinc-500 uppercase">{label}</dt>
+      <dd className="mt-1 text-sm break-words">{children}</dd>
+    </div>
+  );
+}
+
+function plural(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : `${one}s`}`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

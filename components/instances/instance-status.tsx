@@ -1,0 +1,76 @@
+// How an instance's observed state looks (one colour per state) and which states are on their way somewhere.
+import type { ObservedState } from "@/db/schema";
+import { Badge, cn } from "@/components/ui";
+
+type Tone = "neutral" | "brand" | "green" | "amber" | "red";
+
+const looks: Record<ObservedState, { label: string; tone: Tone; moving?: boolean }> = {
+  pending: { label: "Pending", tone: "neutral", moving: true },
+  provisioning: { label: "Provisioning", tone: "brand", moving: true },
+  running: { label: "Running", tone: "green" },
+  updating: { label: "Updating", tone: "brand", moving: true },
+  stopping: { label: "Stopping", tone: "amber", moving: true },
+  stopped: { label: "Stopped", tone: "neutral" },
+  sleeping: { label: "Sleeping", tone: "neutral" },
+  failed: { label: "Failed", tone: "red" },
+  deleting: { label: "Deleting", tone: "amber", moving: true },
+  deleted: { label: "Deleted", tone: "neutral" },
+};
+
+export const OBSERVED_STATE_LABELS = Object.fromEntries(Object.entries(looks).map(([k, v]) => [k, v.label])) as Record<ObservedState, string>;
+
+/** States a workflow is still working on: lists and pages poll fast while one is shown. */
+export function isTransitional(state: string): boolean {
+  return looks[state as ObservedState]?.moving ?? false;
+}
+
+export function stateLabel(state: string): string {
+  return looks[state as ObservedState]?.label ?? state;
+}
+
+export function InstanceStatusBadge({ state, className }: { state: string; className?: string }) {
+  const look = looks[state as ObservedState] ?? { label: state, tone: "neutral" as const };
+  return (
+    <Badge tone={look.tone} className={className}>
+      {look.moving && <span aria-hidden="true" className="mr-1.5 size-1.5 animate-pulse rounded-full bg-current" />}
+      {look.label}
+    </Badge>
+  );
+}
+
+/** The badge with the status message under it (why it failed, what it waits for). */
+export function InstanceStatus({ state, message, className }: { state: string; message?: string | null; className?: string }) {
+  return (
+    <div className={cn("flex min-w-0 flex-col items-start gap-1", className)}>
+      <InstanceStatusBadge state={state} />
+      {message && <span className={cn("max-w-64 text-xs", state === "failed" ? "text-red-700" : "text-zinc-500")}>{message}</span>}
+    </div>
+  );
+}
+
+/** "http://host:port/" for an endpoint, or null when there is none yet. */
+export function endpointUrl(host: string | null | undefined, port: number | null | undefined): string | null {
+  if (!host) return null;
+  return `http://${host}${port ? `:${port}` : ""}/`;
+}
+
+export function Endpoint({ host, port, className }: { host: string | null | undefined; port: number | null | undefined; className?: string }) {
+  const url = endpointUrl(host, port);
+  if (!url || !host) return <span className={cn("text-zinc-400", className)}>—</span>;
+  return (
+    <a href={url} target="_blank" rel="noreferrer" className={cn("font-mono text-xs text-brand-700 hover:text-brand-900 hover:underline", className)}>
+      {/* Break long host names at their dots, not in the middle of a label. */}
+      {host.split(".").map((part, i) => (
+        <span key={i}>
+          {i > 0 && (
+            <>
+              .<wbr />
+            </>
+          )}
+          {part}
+        </span>
+      ))}
+      {port ? `:${port}` : ""}
+    </a>
+  );
+}
