@@ -7,6 +7,7 @@ import { recordAudit } from "@/server/audit/record-audit";
 import type { ActorContext } from "@/server/auth/actor";
 import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
 import { slugSchema } from "@/server/orgs/organizations";
+import { formatProblems, previewTemplate, SAMPLE_VALUES, validateTemplate } from "./template";
 
 export const serviceInput = z.object({
   slug: slugSchema,
@@ -86,6 +87,8 @@ async function requireService(tx: DbOrTx, serviceId: string) {
 /** Adds a version; the first version of a service, or one marked so, becomes the default for new instances. */
 export async function createServiceVersion(db: Db, ctx: ActorContext, input: z.infer<typeof versionInput>) {
   const { makeDefault, ...values } = input;
+  const problems = validateTemplate(input.manifestTemplate);
+  if (problems.length) throw new DomainError("BAD_REQUEST", `The manifest template has problems: ${formatProblems(problems)}`, { field: "manifestTemplate" });
   try {
     return await db.transaction(async (tx) => {
       await requireService(tx, input.serviceId);
@@ -157,4 +160,12 @@ export async function listCatalog(db: Db, opts: { includeInactive: boolean }) {
 export async function listRegions(db: Db): Promise<string[]> {
   const rows = await db.selectDistinct({ region: clusters.region }).from(clusters).where(eq(clusters.cordoned, false)).orderBy(asc(clusters.region));
   return rows.map((r) => r.region);
+}
+
+export const previewInput = z.object({ manifestTemplate: z.string().min(1, "is required").max(100_000), image: z.string().trim().max(300).optional() });
+
+/** The template rendered with sample values (what an instance would get), or its problems with line numbers. */
+export function previewManifest(input: z.infer<typeof previewInput>) {
+  const result = previewTemplate(input.manifestTemplate, { ...SAMPLE_VALUES, ...(input.image ? { image: input.image } : {}) });
+  return result.ok ? { ok: true as const, yaml: result.yaml } : { ok: false as const, problems: result.problems };
 }

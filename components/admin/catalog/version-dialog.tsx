@@ -1,13 +1,14 @@
 // Add a version of a service (image, manifest template, upgrade strategy), or read an existing version's manifest.
 "use client";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Button, Checkbox, Dialog, ErrorMessage, Field, Input, Select, Textarea } from "@/components/ui";
 import { useTRPC } from "@/lib/trpc/client";
 import { fieldErrorsOf, formErrorMessage } from "@/lib/trpc/errors";
 import { useInvalidateCatalog } from "./use-invalidate-catalog";
 
-const placeholderHint = "Kubernetes YAML. Placeholders filled per instance: {{name}}, {{namespace}}, {{image}}, {{replicas}}, {{cpu}}, {{memory}}, {{storage}}.";
+const placeholderHint =
+  "Kubernetes YAML. Placeholders filled per instance: {{name}}, {{namespace}}, {{instanceId}}, {{image}}, {{replicas}}, {{cpu}}, {{memory}}, {{storage}}, {{credentials.username}}, {{credentials.password}}, {{credentials.secretName}}. Needs a Deployment or StatefulSet named {{name}}.";
 
 export function VersionDialog({ open, onClose, serviceId, serviceName }: { open: boolean; onClose: () => void; serviceId: string; serviceName: string }) {
   return (
@@ -34,6 +35,9 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
     }),
   );
   const errors = fieldErrorsOf(create.error);
+  // Checked and rendered with sample values as the admin types (debounced by react-query's key changes being cheap).
+  const [previewOpen, setPreviewOpen] = useState(false);
+  const preview = useQuery({ ...trpc.catalog.previewManifest.queryOptions({ manifestTemplate, image: image || undefined }), enabled: previewOpen && manifestTemplate.trim().length > 0 });
   return (
     <form
       className="space-y-4"
@@ -54,6 +58,25 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
       <Field label="Manifest template" error={errors.manifestTemplate} hint={placeholderHint}>
         <Textarea name="manifestTemplate" required rows={14} spellCheck={false} className="font-mono text-xs" value={manifestTemplate} onChange={(e) => setManifest(e.target.value)} />
       </Field>
+      <div className="space-y-2">
+        <Button variant="secondary" onClick={() => setPreviewOpen((v) => !v)} disabled={!manifestTemplate.trim()}>
+          {previewOpen ? "Hide preview" : "Check and preview"}
+        </Button>
+        {previewOpen && preview.data?.ok === false && (
+          <ul className="list-disc space-y-1 rounded-md border border-red-200 bg-red-50 p-3 pl-7 text-sm text-red-800">
+            {preview.data.problems.map((p, i) => (
+              <li key={i}>{p.line ? `Line ${p.line}: ${p.message}` : p.message}</li>
+            ))}
+          </ul>
+        )}
+        {previewOpen && preview.data?.ok && (
+          <div>
+            <p className="mb-1 text-xs text-zinc-500">Rendered for a sample instance named “sample”:</p>
+            <pre className="max-h-72 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{preview.data.yaml}</pre>
+          </div>
+        )}
+        {previewOpen && preview.error && <ErrorMessage error={preview.error.message} />}
+      </div>
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Upgrade strategy" error={errors.upgradeStrategy} hint="Rolling keeps serving; recreate stops the old version first.">
           <Select name="upgradeStrategy" value={upgradeStrategy} onChange={(e) => setStrategy(e.target.value as "rolling" | "recreate")}>

@@ -1,7 +1,7 @@
 // The catalog: browsed by signed-in users, managed by platform admins.
 import { z } from "zod";
 import {
-  createPlan, createService, createServiceVersion, listCatalog, listRegions, planInput, serviceInput, setDefaultVersion,
+  createPlan, createService, createServiceVersion, listCatalog, listRegions, planInput, previewInput, previewManifest, serviceInput, setDefaultVersion,
   updatePlan, updatePlanInput, updateService, updateServiceInput, versionInput,
 } from "@/server/catalog/catalog";
 import { platformProcedure, router, userProcedure } from "../trpc";
@@ -16,6 +16,7 @@ export const catalogRouter = router({
   setDefaultVersion: platformProcedure("catalog:manage")
     .input(z.object({ versionId: z.uuid() }))
     .mutation(({ ctx, input }) => setDefaultVersion(ctx.db, ctx, input.versionId)),
+  previewManifest: platformProcedure("catalog:read_admin").input(previewInput).query(({ input }) => previewManifest(input)),
   createPlan: platformProcedure("catalog:manage").input(planInput).mutation(({ ctx, input }) => createPlan(ctx.db, ctx, input)),
   updatePlan: platformProcedure("catalog:manage").input(updatePlanInput).mutation(({ ctx, input }) => updatePlan(ctx.db, ctx, input)),
 });

@@ -18,7 +18,22 @@ beforeAll(async () => {
 });
 
 const slug = (tag: string) => `${tag}-${randomUUID().slice(0, 6)}`;
-const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: '{{name}}' }\n";
+const manifest = [
+  "apiVersion: apps/v1",
+  "kind: Deployment",
+  "metadata: { name: {{name}} }",
+  "spec:",
+  "  replicas: {{replicas}}",
+  "  selector: { matchLabels: { app: {{name}} } }",
+  "  template:",
+  "    metadata: { labels: { app: {{name}} } }",
+  "    spec:",
+  "      containers:",
+  "        - name: app",
+  "          image: {{image}}",
+  "          resources: { requests: { cpu: {{cpu}}, memory: {{memory}} }, limits: { cpu: {{cpu}}, memory: {{memory}} } }",
+  "",
+].join("\n");
 
 async function newService(kind: "stateless" | "stateful" = "stateless") {
   return admin.catalog.createService({ slug: slug("svc"), name: "Test Service", kind });
@@ -70,6 +85,10 @@ describe("catalog management", () => {
   it("answers BAD_REQUEST naming the field for a version that is not semver", async () => {
     const svc = await newService();
     await expectBadInput(admin.catalog.createVersion({ serviceId: svc.id, version: "1.2", image: "app:1.2", manifestTemplate: manifest }), "version");
+    const bad = await expectTRPCError(admin.catalog.createVersion({ serviceId: svc.id, version: "3.0.0", image: "app:3", manifestTemplate: "kind: Deployment\nmetadata: { name: {{nope}} }\n" }), "BAD_REQUEST");
+    expect(bad.message).toMatch(/nope/);
+    const preview = await admin.catalog.previewManifest({ manifestTemplate: manifest });
+    expect(preview.ok && preview.yaml).toMatch(/name: sample/);
     expect(await getDb().select().from(serviceVersions).where(eq(serviceVersions.serviceId, svc.id))).toEqual([]);
   });
 
