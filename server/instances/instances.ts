@@ -102,12 +102,21 @@ async function lockInstance(tx: Tx, orgId: string, instanceId: string) {
   return row;
 }
 
-async function changeAndRun(db: Db, ctx: ActorContext, orgId: string, instanceId: string, action: string, type: string, change: (tx: Tx, row: typeof instances.$inferSelect, due: Due) => Promise<Record<string, unknown> | void>) {
+async function changeAndRun(
+  db: Db,
+  ctx: ActorContext,
+  orgId: string,
+  instanceId: string,
+  action: string,
+  type: string,
+  change: (tx: Tx, row: typeof instances.$inferSelect, due: Due) => Promise<Record<string, unknown> | void>,
+  extraInput: Record<string, unknown> = {},
+) {
   const result = await inTransaction(db, async (tx, due) => {
     const row = await lockInstance(tx, orgId, instanceId);
     const details = (await change(tx, row, due)) ?? {};
     await recordAudit(tx, ctx, { orgId, action, targetType: "instance", targetId: instanceId, details });
-    const run = await createRun(tx, due, ctx, { type, subjectType: "instance", subjectId: instanceId, orgId, input: { instanceId } });
+    const run = await createRun(tx, due, ctx, { type, subjectType: "instance", subjectId: instanceId, orgId, input: { instanceId, ...extraInput } });
     return { runId: run.id, status: run.status };
   });
   await publishInstanceChange(instanceId);
@@ -166,12 +175,30 @@ export async function changeInstancePlan(db: Db, ctx: ActorContext, input: z.inf
   });
 }
 
-export async function moveInstance(db: Db, ctx: ActorContext, orgId: string, instanceId: string) {
-  return changeAndRun(db, ctx, orgId, instanceId, "instances.move", INSTANCE_WORKFLOWS.move, async (tx, row) => {
-    const [svc] = await tx.select().from(services).where(eq(services.id, row.serviceId));
-    if (svc?.kind !== "stateless") throw new DomainError("PRECONDITION_FAILED", "Only stateless instances can move between clusters");
-    return { fromClusterId: row.clusterId };
-  });
+/** Moves a stateless instance to another cluster (to `toClusterId` when given, e.g. from a rebalancing proposal). */
+export async function moveInstance(db: Db, ctx: ActorContext, orgId: string, instanceId: string, toClusterId?: string) {
+  return changeAndRun(
+    db,
+    ctx,
+    orgId,
+    instanceId,
+    "instances.move",
+    INSTANCE_WORKFLOWS.move,
+    async (tx, row) => {
+      const [svc] = await tx.select().from(services).where(eq(services.id, row.serviceId));
+      if (svc?.kind !== "stateless") throw new DomainError("PRECONDITION_FAILED", "Only stateless instances can move between clusters");
+      if (toClusterId === row.clusterId) throw new DomainError("PRECONDITION_FAILED", "The instance already runs on that cluster");
+      return { fromClusterId: row.clusterId, toClusterId: toClusterId ?? null };
+    },
+    toClusterId ? { toClusterId } : {},
+  );
+}
+
+/** Applies one move of the latest rebalancing proposal (platform admins). */
+export async function applyRebalancingMove(db: Db, ctx: ActorContext, instanceId: string, toClusterId: string) {
+  const [row] = await db.select({ orgId: instances.orgId }).from(instances).where(eq(instances.id, instanceId));
+  if (!row) throw new DomainError("NOT_FOUND", "Instance not found");
+  return moveInstance(db, ctx, row.orgId, instanceId, toClusterId);
 }
 
 export async function deleteInstance(db: Db, ctx: ActorContext, orgId: string, instanceId: string) {

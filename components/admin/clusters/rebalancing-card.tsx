@@ -1,13 +1,14 @@
 // The latest defragmentation proposal: which stateless instances would move, what each frees, and which nodes stay and why.
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorMessage, LoadingBlock, Table, TBody, TD, TH, THead, TR, Time } from "@/components/ui";
 import { useTRPC } from "@/lib/trpc/client";
 import { readOnlyReason } from "./cluster-actions";
 import { plural, shortId } from "./format";
 
 const workflowNote =
-  "Applying moves arrives with the instance-move workflow. Until then a proposal only shows what could be freed: nothing moves, and instances stay where they are.";
+  "Move starts the instance-move workflow for that instance: it is provisioned on the destination, then its old namespace is removed. Follow it under Workflows.";
 
 export function RebalancingCard({ clusterNames, mayCompute }: { clusterNames: Map<string, string>; mayCompute: boolean }) {
   const trpc = useTRPC();
@@ -18,6 +19,8 @@ export function RebalancingCard({ clusterNames, mayCompute }: { clusterNames: Ma
       onSuccess: (row) => queryClient.setQueryData(trpc.placement.rebalancing.queryKey(), row),
     }),
   );
+  const apply = useMutation(trpc.fleet.applyRebalancingMove.mutationOptions());
+  const [applied, setApplied] = useState<Record<string, string>>({});
   const name = (id: string) => clusterNames.get(id) ?? shortId(id);
   const p = proposal.data;
 
@@ -42,6 +45,7 @@ export function RebalancingCard({ clusterNames, mayCompute }: { clusterNames: Ma
       />
       <CardBody className="space-y-5">
         <ErrorMessage error={compute.error} />
+        <ErrorMessage error={apply.error} />
         {proposal.isPending ? (
           <LoadingBlock label="Loading the latest proposal" />
         ) : proposal.error ? (
@@ -74,6 +78,9 @@ export function RebalancingCard({ clusterNames, mayCompute }: { clusterNames: Ma
                         <TH>From</TH>
                         <TH>To</TH>
                         <TH>Frees</TH>
+                        <TH>
+                          <span className="sr-only">Apply</span>
+                        </TH>
                       </TR>
                     </THead>
                     <TBody>
@@ -90,6 +97,25 @@ export function RebalancingCard({ clusterNames, mayCompute }: { clusterNames: Ma
                           <TD>
                             <span className="font-mono text-xs break-all">{m.frees.node}</span>
                             <div className="text-xs text-zinc-500">on {name(m.frees.cluster)}</div>
+                          </TD>
+                          <TD className="text-right">
+                            {applied[m.instanceId] ? (
+                              <span className="text-xs text-zinc-600">{applied[m.instanceId]}</span>
+                            ) : (
+                              <Button
+                                variant="secondary"
+                                disabledReason={mayCompute ? null : readOnlyReason}
+                                loading={apply.isPending && apply.variables?.instanceId === m.instanceId}
+                                onClick={() =>
+                                  apply.mutate(
+                                    { instanceId: m.instanceId, toClusterId: m.toClusterId },
+                                    { onSuccess: (r) => setApplied((a) => ({ ...a, [m.instanceId]: r.status === "queued" ? "Move queued" : "Moving" })) },
+                                  )
+                                }
+                              >
+                                Move
+                              </Button>
+                            )}
                           </TD>
                         </TR>
                       ))}

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import {
   changeInstancePlan, changePlanInput, createInstance, createInstanceInput, deleteInstance, fleetFilterInput, getInstance, listFleet,
-  listInstances, moveInstance, restartInstance, scaleInstance, scaleInstanceInput, startInstance, stopInstance,
+  applyRebalancingMove, listInstances, moveInstance, restartInstance, scaleInstance, scaleInstanceInput, startInstance, stopInstance,
 } from "@/server/instances/instances";
 import { revealCredentials } from "@/server/instances/instance-credentials";
 import { instanceEvents } from "@/server/instances/instance-k8s-events";
@@ -51,6 +51,9 @@ export const fleetRouter = router({
     .input(z.object({ type: z.string().min(1).max(60), held: z.boolean() }))
     .mutation(({ ctx, input }) => setTypeHeld(ctx.db, ctx, input.type, input.held)),
   moveInstance: platformProcedure("fleet:manage")
-    .input(z.object({ orgId: z.uuid(), instanceId: z.uuid() }))
-    .mutation(({ ctx, input }) => moveInstance(ctx.db, ctx, input.orgId, input.instanceId)),
+    .input(z.object({ orgId: z.uuid(), instanceId: z.uuid(), toClusterId: z.uuid().optional() }))
+    .mutation(({ ctx, input }) => moveInstance(ctx.db, ctx, input.orgId, input.instanceId, input.toClusterId)),
+  applyRebalancingMove: platformProcedure("fleet:manage")
+    .input(z.object({ instanceId: z.uuid(), toClusterId: z.uuid() }))
+    .mutation(({ ctx, input }) => applyRebalancingMove(ctx.db, ctx, input.instanceId, input.toClusterId)),
 });

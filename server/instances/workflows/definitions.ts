@@ -1,7 +1,7 @@
 // The instance lifecycle as workflows: provision, scale, stop, start, restart, change plan, move and delete.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { instances } from "@/db/schema";
+import { clusters, instances } from "@/db/schema";
 import { registerWorkflow } from "@/server/workflows/registry";
 import type { WorkflowDefinition } from "@/server/workflows/types";
 import { namespaceFor } from "../instance-spec";
@@ -15,7 +15,7 @@ import {
   type InstanceInput,
 } from "./steps";
 
-const input = z.object({ instanceId: z.uuid() });
+const input = z.object({ instanceId: z.uuid(), toClusterId: z.uuid().optional() });
 
 /** Sets the observed state when a run ends: success reaches `onSuccess`, failure says why. */
 function finish(onSuccess: (replicas: number) => "running" | "stopped" | "deleted"): WorkflowDefinition<InstanceInput>["onFinish"] {
@@ -122,9 +122,12 @@ registerWorkflow<InstanceInput>({
         return { fromClusterId: from, fromNamespace: spec.instance.namespace };
       },
     },
-    placeStepExcluding((ctx) => {
+    placeStepExcluding(async (ctx) => {
       const from = (ctx.outputs["leave-old-cluster"] as { fromClusterId?: string | null } | undefined)?.fromClusterId;
-      return from ? [from] : [];
+      const target = ctx.run.input.toClusterId;
+      if (!target) return from ? [from] : [];
+      // A proposal names its destination: every other cluster is out.
+      return (await ctx.db.select({ id: clusters.id }).from(clusters)).map((c) => c.id).filter((id) => id !== target);
     }),
     namespaceStep,
     credentialsStep,

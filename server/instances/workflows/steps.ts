@@ -18,7 +18,8 @@ import { clientsForCluster } from "../cluster-clients";
 import { loadInstanceSpec, type InstanceSpec } from "../instance-spec";
 import { setObserved } from "../observe";
 
-export type InstanceInput = { instanceId: string };
+/** `toClusterId`: only for a move, the cluster it must go to (a rebalancing proposal); else any but the one it leaves. */
+export type InstanceInput = { instanceId: string; toClusterId?: string };
 type Step = StepDefinition<InstanceInput>;
 type Ctx = StepContext<InstanceInput>;
 
@@ -46,12 +47,12 @@ export const markState = (name: string, observedState: "provisioning" | "updatin
  * Confirms the reservation made at create time, or places the instance when it holds none (a move, where
  * `exclude` names the cluster it leaves).
  */
-export const placeStepExcluding = (exclude: (ctx: Ctx) => string[]): Step => ({
+export const placeStepExcluding = (exclude: (ctx: Ctx) => string[] | Promise<string[]>): Step => ({
   name: "place",
   retry: { attempts: 10, backoffMs: 2_000, maxBackoffMs: 60_000, timeoutMs: 30_000 },
   async run(ctx) {
     const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
-    const result = await placeAndReserve(ctx.db, spec.instance.id, placementRequest(spec), undefined, { excludeClusterIds: exclude(ctx) });
+    const result = await placeAndReserve(ctx.db, spec.instance.id, placementRequest(spec), undefined, { excludeClusterIds: await exclude(ctx) });
     if (!result.placed) throw new StepFailure(`no capacity: ${result.reason}`, { retryable: true });
     if (spec.instance.clusterId !== result.clusterId) {
       await ctx.db.update(instances).set({ clusterId: result.clusterId }).where(eq(instances.id, spec.instance.id));

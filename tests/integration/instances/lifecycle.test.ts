@@ -138,9 +138,11 @@ describe("instance lifecycle against kubesim", () => {
     const before = await owner.instances.get({ orgId, instanceId: id });
     const [platformUser] = await getDb().select().from(users).where(eq(users.platformRole, "platform_admin"));
     const platform = await userCaller(platformUser!.id);
-    await platform.fleet.moveInstance({ orgId, instanceId: id });
+    // As a rebalancing proposal would: to a named destination cluster.
+    const target = (await platform.clusters.list()).find((c) => c.name !== before.clusterName)!;
+    await platform.fleet.applyRebalancingMove({ instanceId: id, toClusterId: target.id });
     const moved = await waitForState(id, "running", 45_000);
-    expect(moved.clusterName).not.toBe(before.clusterName);
+    expect(moved.clusterName).toBe(target.name);
     expect(await httpStatus(moved.endpointHost!, moved.endpointPort!)).toBe(200);
     const [row] = await getDb().select().from(instances).where(eq(instances.id, id));
     await waitFor("old namespace gone", async () => {
