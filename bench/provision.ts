@@ -1,8 +1,13 @@
 // Benchmark `provision` (issue 5): instances created through the tRPC API over HTTP (API key) and provisioned by
-// the workflow engine on kubesim (zero pod start delay), with the workers in this process.
+// the workflow engine on kubesim (zero pod start delay). As in production, the API (this process), the workers
+// process and the clusters (a kubesim process) are separate processes.
 // (a) burst: 1,000 creates at once → instances/s until all are Running;
 // (b) steady: 20 creates/s for 60 s → control-plane time from create to Running (p50/p95/p99).
 // Also prints where the time goes: queue wait before each step and each step's own duration.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createBenchEnvironment } from "./lib/environment";
 import { median, percentile, round } from "./lib/stats";
@@ -17,11 +22,30 @@ const IN_FLIGHT = 64;
 export default async function run(): Promise<BenchmarkResult> {
   process.env.MAX_INSTANCES_PER_ORG = "100000";
   const env = await createBenchEnvironment("provision");
-  const { startKubesim } = await import("@/kubesim/index");
-  const sim = await startKubesim({
-    clusters: Array.from({ length: 4 }, (_, i) => ({ name: `bench-${i}`, region: "eu-west-1", nodeCount: 25, nodeShape: { cpu: "32", memory: "128Gi", pods: 500 } })),
-    podStartDelayMs: 0,
-  });
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-provision-"));
+  const clusterNames = Array.from({ length: 4 }, (_, i) => `bench-${i}`);
+  writeFileSync(
+    path.join(dir, "kubesim.yaml"),
+    JSON.stringify({
+      kubeconfigDir: dir,
+      stateFile: path.join(dir, "state.json"),
+      adminPort: 0,
+      podStartDelayMs: 0,
+      clusters: clusterNames.map((name) => ({ name, region: "eu-west-1", port: 0, nodeCount: 25, nodeShape: { cpu: "32", memory: "128Gi", pods: 500 } })),
+    }),
+  );
+  const children: ChildProcess[] = [];
+  const child = (script: string, args: string[] = []) => {
+    const c = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(c);
+    return c;
+  };
+  child("kubesim/main.ts", ["--config", path.join(dir, "kubesim.yaml")]);
+  const kubeconfigOf = async (name: string) => {
+    const file = path.join(dir, `${name}.kubeconfig`);
+    for (let i = 0; i < 300 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+    return readFileSync(file, "utf8");
+  };
   const { getDb } = await import("@/db/client");
   const { seedDemo } = await import("@/db/seed");
   const { plans, services, workflowRuns, workflowSteps } = await import("@/db/schema");
@@ -31,28 +55,31 @@ export default async function run(): Promise<BenchmarkResult> {
   const { createUserWithPassword } = await import("@/server/auth/users");
   const { createApiKey } = await import("@/server/apikeys/api-keys");
   const { closeQueues } = await import("@/server/jobs/queues");
-  const { workflowStepsProcessor } = await import("@/workers/processors/workflows");
-  const { startWorkers } = await import("@/workers/start-workers");
   const { and, eq, inArray, sql } = await import("drizzle-orm");
   const db = getDb();
   const server = await startTrpcServer();
-  const workers = await startWorkers([workflowStepsProcessor], { schedules: false });
   try {
     await seedDemo(db);
-    for (const c of sim.clusters) await registerCluster(db, systemContext("bench"), { name: c.name, region: c.region, kubeconfig: c.kubeconfigYaml, labels: {} });
+    for (const name of clusterNames) await registerCluster(db, systemContext("bench"), { name, region: "eu-west-1", kubeconfig: await kubeconfigOf(name), labels: {} });
+    child("workers/main.ts");
     const [free] = await db.select({ id: plans.id }).from(plans).innerJoin(services, eq(services.id, plans.serviceId)).where(and(eq(services.slug, "hello-web"), eq(plans.slug, "free")));
     const user = await createUserWithPassword(db, { email: "bench@provision.local", name: "Bench", password: "bench-password-123" });
     const ctx = { ...systemContext("bench"), actor: { kind: "user" as const, userId: user.id, email: user.email, name: "Bench", platformRole: null } };
-    const org = await createOrganization(db, ctx, { name: "Provision Bench" });
-    const key = await createApiKey(db, ctx, { orgId: org.id, name: "bench", role: "member" });
+    // A burst comes from many customers at once: creates are spread over 10 organizations (each with its own key).
+    const tenants = [];
+    for (let t = 0; t < 10; t++) {
+      const org = await createOrganization(db, ctx, { name: `Provision Bench ${t}` });
+      tenants.push({ orgId: org.id, secret: (await createApiKey(db, ctx, { orgId: org.id, name: "bench", role: "member" })).secret });
+    }
 
     let counter = 0;
     const create = async (): Promise<{ id: string; at: number }> => {
-      const name = `i${(counter++).toString(36)}`;
+      const n = counter++;
+      const tenant = tenants[n % tenants.length]!;
       const res = await fetch(`${server.url}/api/trpc/instances.create`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${key.secret}` },
-        body: JSON.stringify({ json: { orgId: org.id, planId: free!.id, name } }),
+        headers: { "content-type": "application/json", authorization: `Bearer ${tenant.secret}` },
+        body: JSON.stringify({ json: { orgId: tenant.orgId, planId: free!.id, name: `i${n.toString(36)}` } }),
       });
       const body = (await res.json()) as { result?: { data: { json: { id: string } } }; error?: { json: { message: string } } };
       if (!body.result) throw new Error(`create failed: ${body.error?.json.message}`);
@@ -130,10 +157,10 @@ export default async function run(): Promise<BenchmarkResult> {
     ];
     return { metrics };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once("exit", r), c.kill("SIGTERM"))))));
     await closeQueues();
     await server.close();
-    await sim.stop();
     await env.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -91,7 +91,9 @@ export async function reconcileReservations(tx: DbOrTx, clusterId: string, obser
       if (node) await tx.update(reservations).set({ nodeName: node }).where(eq(reservations.id, r.id));
     }
   }
-  for (const d of drifts) log.warn("placement", "reservation drift fixed", { clusterId, ...d });
+  // The cluster's scheduler picks nodes itself, so small drifts are routine: one line per sync, details at debug.
+  if (drifts.length) log.info("placement", "reservations moved to the nodes pods run on", { clusterId, instances: drifts.length });
+  for (const d of drifts) log.debug("placement", "reservation drift fixed", { clusterId, ...d });
   return drifts;
 }
 
