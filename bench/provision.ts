@@ -66,7 +66,7 @@ export default async function run(): Promise<BenchmarkResult> {
     const user = await createUserWithPassword(db, { email: "bench@provision.local", name: "Bench", password: "bench-password-123" });
     const ctx = { ...systemContext("bench"), actor: { kind: "user" as const, userId: user.id, email: user.email, name: "Bench", platformRole: null } };
     // A burst comes from many customers at once: creates are spread over 10 organizations (each with its own key).
-    const tenants = [];
+    const tenants: { orgId: string; secret: string }[] = [];
     for (let t = 0; t < 10; t++) {
       const org = await createOrganization(db, ctx, { name: `Provision Bench ${t}` });
       tenants.push({ orgId: org.id, secret: (await createApiKey(db, ctx, { orgId: org.id, name: "bench", role: "member" })).secret });
