@@ -35,9 +35,16 @@ function message(err: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-async function outputsOf(tx: Db | Tx, runId: string) {
-  const steps = await tx.select({ name: workflowSteps.name, output: workflowSteps.output, status: workflowSteps.status }).from(workflowSteps).where(eq(workflowSteps.runId, runId)).orderBy(asc(workflowSteps.index));
-  return Object.fromEntries(steps.filter((s) => s.status === "succeeded" || s.status === "compensating").map((s) => [s.name, s.output ?? undefined]));
+function outputReader(db: Db | Tx, runId: string) {
+  return async (stepName: string) => {
+    const [step] = await db
+      .select({ output: workflowSteps.output })
+      .from(workflowSteps)
+      .where(and(eq(workflowSteps.runId, runId), eq(workflowSteps.name, stepName), inArray(workflowSteps.status, ["succeeded", "compensating"])))
+      .orderBy(asc(workflowSteps.index))
+      .limit(1);
+    return step?.output ?? undefined;
+  };
 }
 
 async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
@@ -97,7 +104,7 @@ async function executeRun(db: Db, job: StepJob): Promise<"done" | "stale"> {
   let output: Record<string, unknown> | undefined;
   let failure: unknown;
   try {
-    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, outputs: await outputsOf(db, run.id), signal: new AbortController().signal };
+    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal: new AbortController().signal };
     output = (await withTimeout((signal) => stepDef.run({ ...ctx, signal }), policy.timeoutMs)) ?? {};
   } catch (err) {
     failure = err;
@@ -153,7 +160,7 @@ async function executeCompensation(db: Db, job: StepJob): Promise<"done" | "stal
   let failure: unknown;
   try {
     await withTimeout(
-      (signal) => def.steps[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, outputs: {}, signal }),
+      (signal) => def.steps[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal }),
       policy.timeoutMs,
     );
   } catch (err) {

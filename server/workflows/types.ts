@@ -22,8 +22,8 @@ export type StepContext<I> = {
   stepIndex: number;
   /** 1 for the first attempt of this step. */
   attempt: number;
-  /** Outputs of the steps that already succeeded in this run, by step name. */
-  outputs: Record<string, Record<string, unknown> | undefined>;
+  /** The output of an earlier step of this run that succeeded (read on demand: most steps need none). */
+  output: (stepName: string) => Promise<Record<string, unknown> | undefined>;
   /** Aborted when the step exceeds its timeout. */
   signal: AbortSignal;
 };

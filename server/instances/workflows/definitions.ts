@@ -117,13 +117,13 @@ registerWorkflow<InstanceInput>({
       async run(ctx) {
         const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
         // Remember where it was, so the old namespace can be removed once the new one serves.
-        const from = ctx.outputs["leave-old-cluster"]?.fromClusterId ?? spec.instance.clusterId;
+        const from = spec.instance.clusterId;
         await releaseReservations(ctx.db, spec.instance.id);
         return { fromClusterId: from, fromNamespace: spec.instance.namespace };
       },
     },
     placeStepExcluding(async (ctx) => {
-      const from = (ctx.outputs["leave-old-cluster"] as { fromClusterId?: string | null } | undefined)?.fromClusterId;
+      const from = ((await ctx.output("leave-old-cluster")) as { fromClusterId?: string | null } | undefined)?.fromClusterId;
       const target = ctx.run.input.toClusterId;
       if (!target) return from ? [from] : [];
       // A proposal names its destination: every other cluster is out.
@@ -137,7 +137,7 @@ registerWorkflow<InstanceInput>({
     {
       name: "remove-old-namespace",
       async run(ctx) {
-        const left = ctx.outputs["leave-old-cluster"] as { fromClusterId?: string | null; fromNamespace?: string } | undefined;
+        const left = (await ctx.output("leave-old-cluster")) as { fromClusterId?: string | null; fromNamespace?: string } | undefined;
         const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
         if (!left?.fromClusterId || left.fromClusterId === spec.instance.clusterId) return { removed: false };
         const { deleteInstanceNamespace } = await import("../k8s/delete-namespace");
