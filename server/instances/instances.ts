@@ -79,14 +79,15 @@ export async function createInstance(db: Db, ctx: ActorContext, input: z.infer<t
           createdBy: actorLabel(ctx.actor),
         })
         .returning();
+      await recordAudit(tx, ctx, { orgId: input.orgId, action: "instances.create", targetType: "instance", targetId: id, details: { name: input.name, plan: row.plan.slug, service: row.service.slug } });
+      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } });
+      // Placement last: it locks the chosen cluster's row until commit, and concurrent creates queue on that lock.
       const spec = { instance: instance!, plan: row.plan, service: row.service };
       const placed = await placeAndReserve(db, id, placementRequest(spec as never), tx);
       if (!placed.placed) {
         throw new DomainError("PRECONDITION_FAILED", `No capacity for this plan${input.region ? ` in ${input.region}` : ""} right now: ${placed.reason}`, { field: "region" });
       }
       await tx.update(instances).set({ clusterId: placed.clusterId }).where(eq(instances.id, id));
-      await recordAudit(tx, ctx, { orgId: input.orgId, action: "instances.create", targetType: "instance", targetId: id, details: { name: input.name, plan: row.plan.slug, service: row.service.slug } });
-      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } });
       return { ...instance!, clusterId: placed.clusterId, runId: run.id };
     });
   } catch (err) {
