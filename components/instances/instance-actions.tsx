@@ -42,8 +42,8 @@ export function InstanceActions({ instance, onNotice }: { instance: Instance; on
   const [dialog, setDialog] = useState<"scale" | "plan" | "delete" | null>(null);
   const ref = { orgId: org.id, instanceId: instance.id };
   const fail = (verb: string) => (err: unknown) => onNotice({ tone: "error", text: `Could not ${verb} ${instance.name}: ${err instanceof Error ? err.message : String(err)}` });
-  const stop = useMutation(trpc.instances.stop.mutationOptions({ onSuccess: async (r) => (await invalidate(), onNotice(started("Stopping", r))), onError: fail("stop") }));
-  const start = useMutation(trpc.instances.start.mutationOptions({ onSuccess: async (r) => (await invalidate(), onNotice(started("Starting", r))), onError: fail("start") }));
+  const stop = useMutation(trpc.instances.stop.mutationOptions({ onSuccess: async (r) => (await invalidate(), onNotice(started("The stop", r))), onError: fail("stop") }));
+  const start = useMutation(trpc.instances.start.mutationOptions({ onSuccess: async (r) => (await invalidate(), onNotice(started("The start", r))), onError: fail("start") }));
   const restart = useMutation(trpc.instances.restart.mutationOptions({ onSuccess: async (r) => (await invalidate(), onNotice(started("The restart", r))), onError: fail("restart") }));
 
   const deleting = instance.desiredState === "deleted";
@@ -254,7 +254,7 @@ function DeleteDialog({ instance, open, onClose, onNotice }: { instance: Instanc
           try {
             const r = await remove.mutateAsync({ orgId: org.id, instanceId: instance.id });
             await invalidate();
-            onNotice(started("Deleting", r));
+            onNotice(started("The deletion", r));
             onClose();
           } catch {
             /* shown below */

@@ -129,7 +129,7 @@ function Overview({ instance: i }: { instance: Instance }) {
           {!converged && isTransitional(i.observedState) && <span className="block text-xs text-zinc-500">Converging to what you asked for</span>}
         </Item>
         <Item label="Endpoint">
-          <Endpoint host={i.endpointHost} port={i.endpointPort} className="text-sm" />
+          <Endpoint live={i.observedState === "running"} host={i.endpointHost} port={i.endpointPort} className="text-sm" />
           {!i.endpointHost && <span className="block text-xs text-zinc-500">Known once it is running</span>}
         </Item>
         <Item label="Region and cluster">

@@ -54,9 +54,17 @@ export function endpointUrl(host: string | null | undefined, port: number | null
   return `http://${host}${port ? `:${port}` : ""}/`;
 }
 
-export function Endpoint({ host, port, className }: { host: string | null | undefined; port: number | null | undefined; className?: string }) {
+/** The instance's address: a link while it serves (`live`), plain text with a note otherwise. */
+export function Endpoint({ host, port, className, live = true }: { host: string | null | undefined; port: number | null | undefined; className?: string; live?: boolean }) {
   const url = endpointUrl(host, port);
   if (!url || !host) return <span className={cn("text-zinc-400", className)}>—</span>;
+  if (!live) {
+    return (
+      <span className={cn("font-mono text-xs text-zinc-500", className)} title="Not serving while the instance is not running">
+        {host}:{port} <span className="font-sans">(not serving)</span>
+      </span>
+    );
+  }
   return (
     <a href={url} target="_blank" rel="noreferrer" className={cn("font-mono text-xs text-brand-700 hover:text-brand-900 hover:underline", className)}>
       {/* Break long host names at their dots, not in the middle of a label. */}

@@ -139,7 +139,7 @@ function InstanceTable({ rows, slug }: { rows: Row[]; slug: string }) {
               )}
             </TD>
             <TD className="align-top">
-              <Endpoint host={i.endpointHost} port={i.endpointPort} />
+              <Endpoint live={i.observedState === "running"} host={i.endpointHost} port={i.endpointPort} />
             </TD>
             <TD className="align-top whitespace-nowrap">
               {i.lastActivityAt ? (
