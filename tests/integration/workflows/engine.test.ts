@@ -133,7 +133,8 @@ describe("workflow engine", () => {
   it("pauses before the next step and resumes", async () => {
     const g = gate("pause:b");
     const run = await start("pause");
-    await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 5000;
+    while ((await getRun(getDb(), run.id)).steps[1]!.status !== "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await pauseRun(getDb(), ctx, run.id);
     g.open();
     const paused = await waitForRun(run.id, ["paused"]);
@@ -145,12 +146,27 @@ describe("workflow engine", () => {
     await waitForRun(run.id, ["succeeded"]);
   });
 
+  it("cancels a run whose next step has not started: that step is skipped", async () => {
+    const g = gate("skip:b");
+    const run = await start("skip");
+    const deadline = Date.now() + 5000;
+    while ((await getRun(getDb(), run.id)).steps[1]!.status !== "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await pauseRun(getDb(), ctx, run.id);
+    g.open();
+    await waitForRun(run.id, ["paused"]);
+    await cancelRun(getDb(), ctx, run.id);
+    const cancelled = await waitForRun(run.id, ["cancelled"]);
+    expect(cancelled.steps.map((s) => s.status)).toEqual(["compensated", "compensated", "skipped"]);
+    expect(log.filter((l) => l.startsWith("skip:"))).toEqual(["skip:a", "skip:b", "skip:undo-b", "skip:undo-a"]);
+  });
+
   it("cancels with compensation in reverse order", async () => {
     const g = gate("cancel:c");
     const run = await start("cancel");
     await waitForRun(run.id, ["running"]);
     const deadline = Date.now() + 5000;
-    while ((await getRun(getDb(), run.id)).currentStep < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Cancel while step c is executing (held by its gate), so it finishes first and is undone too.
+    while ((await getRun(getDb(), run.id)).steps[2]!.status !== "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await cancelRun(getDb(), ctx, run.id);
     g.open();
     const cancelled = await waitForRun(run.id, ["cancelled"]);
