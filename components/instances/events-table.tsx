@@ -1,6 +1,7 @@
 // The Kubernetes events of an instance's namespace, newest first; when the cluster cannot be reached, says so plainly.
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Alert, Badge, Card, CardHeader, EmptyState, ErrorMessage, LoadingBlock, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
 import { Ago } from "@/components/workflows/relative-time";
 import { useTRPC } from "@/lib/trpc/client";
@@ -20,9 +21,14 @@ function objectName(o: KubeEvent["involvedObject"]): string {
   return [o.kind, o.name].filter(Boolean).join("/") || "—";
 }
 
-export function EventsTable({ orgId, instanceId, fast, placed }: { orgId: string; instanceId: string; fast: boolean; placed: boolean }) {
+/** `version` changes whenever the instance's state or latest run changes, so events are fetched again right then. */
+export function EventsTable({ orgId, instanceId, fast, placed, version }: { orgId: string; instanceId: string; fast: boolean; placed: boolean; version: string }) {
   const trpc = useTRPC();
   const events = useQuery({ ...trpc.instances.events.queryOptions({ orgId, instanceId }), refetchInterval: fast ? 3_000 : 15_000 });
+  const { refetch } = events;
+  useEffect(() => {
+    void refetch();
+  }, [version, refetch]);
   const data = events.data as { events: KubeEvent[]; error: string | null } | undefined;
   const rows = [...(data?.events ?? [])].sort((a, b) => new Date(b.lastTimestamp ?? 0).getTime() - new Date(a.lastTimestamp ?? 0).getTime());
   return (

@@ -107,7 +107,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
       </div>
 
       <div className="mt-6">
-        <EventsTable orgId={org.id} instanceId={i.id} fast={fast} placed={!!i.clusterId} />
+        <EventsTable orgId={org.id} instanceId={i.id} fast={fast} placed={!!i.clusterId} version={`${i.observedState}:${i.runs[0]?.id ?? ""}:${i.runs[0]?.status ?? ""}`} />
       </div>
     </>
   );

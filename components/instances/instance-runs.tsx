@@ -6,7 +6,7 @@ import type { RunStatus } from "@/db/schema";
 import { Card, CardHeader, EmptyState, ErrorMessage, LoadingBlock, cn } from "@/components/ui";
 import { AppIcon } from "@/components/icons";
 import { useOrg } from "@/components/org/org-context";
-import { formatDuration, titleFromType } from "@/components/workflows/format";
+import { formatDuration } from "@/components/workflows/format";
 import { Ago } from "@/components/workflows/relative-time";
 import { RunBody, RunMeta, type RunView } from "@/components/workflows/run-detail";
 import { RunControls } from "@/components/workflows/run-controls";
@@ -115,11 +115,11 @@ function FocusRun({ run: row, instanceId }: { run: RunRow; instanceId: string })
       <CardHeader
         title={
           <span className="flex flex-wrap items-center gap-2">
-            {live ? "Now" : "Latest run"}: {data?.title ?? titleFromType(row.type)}
+            {live ? "Now" : "Latest run"}: {data?.title ?? row.title}
             <RunStatusBadge status={(data?.status ?? row.status) as RunStatus} pauseRequested={data?.pauseRequested ?? row.pauseRequested} />
           </span>
         }
-        description={<RunMeta run={data ?? { ...row, title: titleFromType(row.type) }} />}
+        description={<RunMeta run={data ?? row} />}
         actions={data && <RunControls run={data} actions={actions} disabledReason={controlsReason(org.role)} />}
       />
       <div className="px-4 py-4 sm:px-5">
@@ -146,7 +146,7 @@ function EarlierRuns({ runs, instanceId }: { runs: RunRow[]; instanceId: string 
               <svg viewBox="0 0 24 24" className={cn("size-4 shrink-0 text-zinc-400 transition-transform", open === r.id ? "rotate-0" : "-rotate-90")} fill="none" stroke="currentColor" strokeWidth={2} aria-hidden="true">
                 <path d="m7 10 5 5 5-5" />
               </svg>
-              <span className="font-medium text-zinc-900">{titleFromType(r.type)}</span>
+              <span className="font-medium text-zinc-900">{r.title}</span>
               <RunStatusBadge status={r.status} pauseRequested={r.pauseRequested} />
               <span className="ml-auto flex flex-wrap gap-x-3 text-xs text-zinc-500">
                 <span>{r.requestedBy}</span>

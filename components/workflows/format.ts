@@ -48,7 +48,3 @@ export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
 
-/** A title for a run type when the API gave none: "instance-change-plan" → "Change plan". */
-export function titleFromType(type: string): string {
-  return humanizeStep(type.replace(/^instance-/, ""));
-}

@@ -10,6 +10,7 @@ import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
 import { getEnv } from "@/server/env";
 import { placeAndReserve } from "@/server/placement/reserve-placement";
 import { createRun } from "@/server/workflows/runs";
+import { titleOf } from "@/server/workflows/queries";
 import { inTransaction, type Due } from "@/server/workflows/transitions";
 import type { Tx } from "@/db/client";
 import { namespaceFor } from "./instance-spec";
@@ -281,5 +282,5 @@ export async function getInstance(db: DbOrTx, orgId: string, instanceId: string)
   if (!row) throw new DomainError("NOT_FOUND", "Instance not found");
   const runs = await db.select().from(workflowRuns).where(eq(workflowRuns.subjectId, instanceId)).orderBy(desc(workflowRuns.seq)).limit(20);
   const [decision] = await db.select().from(placementDecisions).where(eq(placementDecisions.subjectId, instanceId));
-  return { ...row, runs, placement: decision ?? null };
+  return { ...row, runs: runs.map((r) => ({ ...r, title: titleOf(r.type) })), placement: decision ?? null };
 }

@@ -29,7 +29,8 @@ export async function listRuns(db: DbOrTx, orgId: string | null, filter: z.outpu
   return { items, nextCursor: hasMore ? items[items.length - 1]!.seq : null };
 }
 
-function titleOf(type: string): string {
+/** A workflow type's human title ("Provision instance"), or the type itself for types this process does not know. */
+export function titleOf(type: string): string {
   try {
     return getWorkflow(type).title;
   } catch {
