@@ -29,7 +29,7 @@ export function CredentialsCard({ instanceId, instanceName, ready }: { instanceI
           <>
             <ErrorMessage error={reveal.error} />
             <p className="text-sm text-zinc-600">Fleetplane shows the username and password one time only. Have a password manager ready before you reveal them.</p>
-            <Button variant="secondary" size="sm" disabledReason={roleReason ?? (ready ? null : "The credentials exist once the instance is provisioned")} onClick={() => setAsking(true)}>
+            <Button variant="secondary" size="sm" disabledReason={roleReason ?? (ready ? null : "The credentials can be shown while the instance exists and is provisioned")} onClick={() => setAsking(true)}>
               Reveal credentials
             </Button>
           </>

@@ -102,7 +102,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
         </div>
         <div className="space-y-6">
           <PlacementPanel placement={i.placement} clusterName={i.clusterName} observedState={i.observedState} />
-          <CredentialsCard instanceId={i.id} instanceName={i.name} ready={i.observedState !== "pending" && i.observedState !== "provisioning"} />
+          <CredentialsCard instanceId={i.id} instanceName={i.name} ready={!["pending", "provisioning", "deleting", "deleted"].includes(i.observedState)} />
         </div>
       </div>
 

@@ -11,7 +11,7 @@ import { restartWorkload } from "../k8s/restart";
 import { clientsForCluster } from "../cluster-clients";
 import { releaseReservations } from "@/server/placement/reserve-placement";
 import {
-  applyWorkload, credentialsStep, deleteNamespaceStep, endpointStep, markState, namespaceStep, placeStep, placeStepExcluding, releaseStep, scaleStep, waitReadyStep, workloadStep,
+  applyWorkload, credentialsStep, deleteNamespaceStep, endpointStep, markState, namespaceStep, placeStep, placeStepExcluding, releaseStep, scaleStep, waitReadyStep, waitStoppedStep, workloadStep,
   type InstanceInput,
 } from "./steps";
 
@@ -66,7 +66,7 @@ registerWorkflow<InstanceInput>({
   type: INSTANCE_WORKFLOWS.stop,
   title: "Stop instance",
   input,
-  steps: [markState("start", "stopping", "stopping; data is kept"), scaleStep("scale-to-zero", () => 0)],
+  steps: [markState("start", "stopping", "stopping; data is kept"), scaleStep("scale-to-zero", () => 0), waitStoppedStep],
   onFinish: finish(() => "stopped"),
 });
 

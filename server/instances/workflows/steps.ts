@@ -155,6 +155,18 @@ export const scaleStep = (name: string, replicas: (spec: InstanceSpec) => number
   },
 });
 
+/** Waits until the workload has no pods left (after a scale to zero), so "Stopped" means nothing answers. */
+export const waitStoppedStep: Step = {
+  name: "wait-stopped",
+  retry: { attempts: 3, backoffMs: 2_000, maxBackoffMs: 10_000, timeoutMs: 5 * 60_000 },
+  async run(ctx) {
+    const { spec, clients } = await specAndClients(ctx);
+    const status = await waitForWorkloadReady(clients, { namespace: spec.instance.namespace, name: spec.instance.name, kind: spec.workloadKind }, { timeoutMs: 4 * 60_000, signal: ctx.signal });
+    if (!status.ready) throw new StepFailure(`pods still stopping: ${status.reason}`, { retryable: true });
+    return { stopped: true };
+  },
+};
+
 export const deleteNamespaceStep: Step = {
   name: "delete-namespace",
   retry: { ...k8sRetry, timeoutMs: 5 * 60_000 },
