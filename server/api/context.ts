@@ -4,14 +4,10 @@ import { getDb, type Db } from "@/db/client";
 import type { Actor, RequestInfo } from "@/server/auth/actor";
 import { loadUserActor } from "@/server/auth/users";
 import { authenticateApiKey } from "@/server/apikeys/authenticate-api-key";
+import { clientIp } from "@/server/auth/client-ip";
 
 /** `authFailure` explains why presented credentials were refused (so the caller is not just told to sign in). */
 export type TRPCContext = { db: Db; actor: Actor | null; request: RequestInfo; authFailure?: string };
-
-/** Where the client connects from: the first X-Forwarded-For hop set by our proxy, else X-Real-IP. */
-export function clientIp(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
-}
 
 /** A client-supplied request id is kept only when short and plain, since it lands in logs and audit rows. */
 function acceptedRequestId(value: string | null): string | null {

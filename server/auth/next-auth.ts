@@ -4,6 +4,7 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { getEnv } from "@/server/env";
+import { clientIp } from "./client-ip";
 import { signInWithPassword, upsertOidcUser } from "./users";
 
 class InvalidCredentials extends CredentialsSignin {
@@ -15,10 +16,6 @@ class TooManyAttempts extends CredentialsSignin {
 
 const credentialsInput = z.object({ email: z.email().max(254), password: z.string().min(1).max(200) });
 
-function requestIp(request: Request): string | null {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || null;
-}
-
 function buildConfig(): NextAuthConfig {
   const env = getEnv();
   const providers: NextAuthConfig["providers"] = [
@@ -28,7 +25,7 @@ function buildConfig(): NextAuthConfig {
       async authorize(raw, request) {
         const parsed = credentialsInput.safeParse(raw);
         if (!parsed.success) throw new InvalidCredentials();
-        const result = await signInWithPassword(getDb(), parsed.data.email, parsed.data.password, requestIp(request));
+        const result = await signInWithPassword(getDb(), parsed.data.email, parsed.data.password, clientIp(request.headers));
         if (!result.ok) throw result.reason === "locked" ? new TooManyAttempts() : new InvalidCredentials();
         return { id: result.userId, email: parsed.data.email };
       },
