@@ -32,6 +32,15 @@ function cond(type: string, status: string, prev: Loose[] | undefined, extra: Lo
   };
 }
 
+function newContainerId(): string {
+  return `containerd://${randomBytes(32).toString("hex")}`;
+}
+
+/** The identity fields every container status starts with (a fresh container id unless one is kept). */
+function containerIdentity(c: Loose, containerID: string = newContainerId()) {
+  return { name: c.name, image: c.image, imageID: imageId(String(c.image)), containerID };
+}
+
 function imageId(image: string): string {
   const ref = image.includes("/") ? image : `docker.io/library/${image}`;
   return `${ref.split(":")[0]}@sha256:${createHash("sha256").update(image).digest("hex")}`;
@@ -246,10 +255,7 @@ export class Kubelet {
         cond("PodScheduled", "True", prevConds),
       ];
       st.containerStatuses = containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        imageID: imageId(String(c.image)),
-        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ...containerIdentity(c),
         ready: false,
         started: false,
         restartCount: 0,
@@ -272,10 +278,7 @@ export class Kubelet {
         cond("PodScheduled", "True", prevConds),
       ];
       st.containerStatuses = containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        imageID: imageId(String(c.image)),
-        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ...containerIdentity(c),
         ready: false,
         started: false,
         restartCount: r.restarts,
@@ -285,7 +288,7 @@ export class Kubelet {
             message: `back-off ${Math.round(backoffMs / 1000)}s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
           },
         },
-        lastState: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now, containerID: `containerd://${randomBytes(32).toString("hex")}` } },
+        lastState: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now, containerID: newContainerId() } },
       }));
       this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
       for (const c of containers) events.record(p, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`, "kubelet", nodeName);
@@ -308,10 +311,7 @@ export class Kubelet {
     const prevStatuses: Loose[] = p.status?.containerStatuses ?? [];
     if ((p.spec?.initContainers ?? []).length) {
       st.initContainerStatuses = (p.spec.initContainers as Loose[]).map((c) => ({
-        name: c.name,
-        image: c.image,
-        imageID: imageId(String(c.image)),
-        containerID: `containerd://${randomBytes(32).toString("hex")}`,
+        ...containerIdentity(c),
         ready: true,
         started: false,
         restartCount: 0,
@@ -323,14 +323,11 @@ export class Kubelet {
       const prevS = prevStatuses.find((x) => x.name === c.name);
       let id = r.containerIds.get(c.name);
       if (!id || prevS?.state?.waiting) {
-        id = `containerd://${randomBytes(32).toString("hex")}`;
+        id = newContainerId();
         r.containerIds.set(c.name, id);
       }
       return {
-        name: c.name,
-        image: c.image,
-        imageID: imageId(String(c.image)),
-        containerID: id,
+        ...containerIdentity(c, id),
         ready: true,
         started: true,
         restartCount: Math.max(prevS?.restartCount ?? 0, r.restarts),
