@@ -15,3 +15,4 @@ export { LoadingBlock, Spinner } from "./spinner";
 export { Table, TBody, TD, TH, THead, TR } from "./table";
 export { Time } from "./time";
 export { UtilisationBar, UtilisationLegend, type UtilisationSegment, type UtilisationTone } from "./utilisation-bar";
+export { FilterSelect, type FilterOption } from "./filter-select";

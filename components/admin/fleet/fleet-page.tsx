@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { AppIcon } from "@/components/icons";
-import { Button, Card, ConfirmDialog, EmptyState, ErrorMessage, Field, LoadingBlock, PageHeader, Select, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
+import { Button, Card, ConfirmDialog, EmptyState, ErrorMessage, FilterSelect, LoadingBlock, PageHeader, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
 import { usePlatformRole } from "@/components/admin/admin-context";
 import { InstanceStatus, isTransitional, OBSERVED_STATE_LABELS } from "@/components/instances/instance-status";
 import { Ago } from "@/components/workflows/relative-time";
@@ -52,48 +52,24 @@ export function FleetPage() {
       <NoticeLine notice={notice} onDismiss={() => setNotice(null)} />
       <Card className="mb-4">
         <div className="grid gap-3 px-4 py-3 sm:grid-cols-2 lg:grid-cols-[repeat(4,minmax(0,1fr))_auto] lg:items-end">
-          <Field label="Organization">
-            <Select value={filters.org} onChange={(e) => setFilter("org", e.target.value)}>
-              <option value="">All organizations</option>
-              {orgs.data?.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Cluster">
-            <Select value={filters.cluster} onChange={(e) => setFilter("cluster", e.target.value)}>
-              <option value="">All clusters</option>
-              {clusters.data?.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name} ({c.region})
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Status">
-            <Select value={filters.status} onChange={(e) => setFilter("status", e.target.value)}>
-              <option value="">Any status</option>
-              {Object.entries(OBSERVED_STATE_LABELS)
-                .filter(([k]) => k !== "deleted")
-                .map(([k, label]) => (
-                  <option key={k} value={k}>
-                    {label}
-                  </option>
-                ))}
-            </Select>
-          </Field>
-          <Field label="Version">
-            <Select value={filters.version} onChange={(e) => setFilter("version", e.target.value)}>
-              <option value="">Any version</option>
-              {versions.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <FilterSelect label="Organization" allLabel="All organizations" value={filters.org} onChange={(v) => setFilter("org", v)} options={(orgs.data ?? []).map((o) => ({ value: o.id, label: o.name }))} />
+          <FilterSelect
+            label="Cluster"
+            allLabel="All clusters"
+            value={filters.cluster}
+            onChange={(v) => setFilter("cluster", v)}
+            options={(clusters.data ?? []).map((c) => ({ value: c.id, label: `${c.name} (${c.region})` }))}
+          />
+          <FilterSelect
+            label="Status"
+            allLabel="Any status"
+            value={filters.status}
+            onChange={(v) => setFilter("status", v)}
+            options={Object.entries(OBSERVED_STATE_LABELS)
+              .filter(([k]) => k !== "deleted")
+              .map(([k, label]) => ({ value: k, label }))}
+          />
+          <FilterSelect label="Version" allLabel="Any version" value={filters.version} onChange={(v) => setFilter("version", v)} options={versions.map((v) => ({ value: v, label: v }))} />
           <Button variant="ghost" onClick={clearFilters} disabled={!filtered}>
             Clear filters
           </Button>

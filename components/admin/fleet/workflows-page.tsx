@@ -5,7 +5,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import Link from "next/link";
 import type { RunStatus } from "@/db/schema";
 import { AppIcon } from "@/components/icons";
-import { Badge, Button, Card, CardHeader, EmptyState, ErrorMessage, Field, LoadingBlock, LoadMore, PageHeader, Select, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
+import { Badge, Button, Card, CardHeader, EmptyState, ErrorMessage, FilterSelect, LoadingBlock, LoadMore, PageHeader, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
 import { usePlatformRole } from "@/components/admin/admin-context";
 import { formatDuration, humanizeStep, shortId } from "@/components/workflows/format";
 import { Ago } from "@/components/workflows/relative-time";
@@ -49,26 +49,8 @@ export function WorkflowsPage() {
       <PageHeader title="Workflows" description="Every change in the fleet runs as a workflow of named steps: watch them, and pause, resume, retry or cancel them." />
       <Card className="mb-4">
         <div className="grid gap-3 px-4 py-3 sm:grid-cols-2 lg:grid-cols-[repeat(2,minmax(0,16rem))_minmax(0,1fr)_auto] lg:items-end">
-          <Field label="Type">
-            <Select value={filters.type} onChange={(e) => setFilter("type", e.target.value)}>
-              <option value="">All types</option>
-              {types.data?.map((t) => (
-                <option key={t.type} value={t.type}>
-                  {t.title}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field label="Status">
-            <Select value={filters.status} onChange={(e) => setFilter("status", e.target.value)}>
-              <option value="">Any status</option>
-              {Object.entries(RUN_STATUS_LABELS).map(([k, label]) => (
-                <option key={k} value={k}>
-                  {label}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <FilterSelect label="Type" allLabel="All types" value={filters.type} onChange={(v) => setFilter("type", v)} options={(types.data ?? []).map((t) => ({ value: t.type, label: t.title }))} />
+          <FilterSelect label="Status" allLabel="Any status" value={filters.status} onChange={(v) => setFilter("status", v)} options={Object.entries(RUN_STATUS_LABELS).map(([k, label]) => ({ value: k, label }))} />
           <div className="text-sm">
             {filters.subject && (
               <span className="inline-flex h-10 items-center gap-2 rounded-md bg-zinc-100 px-3 text-zinc-700">
