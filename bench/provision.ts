@@ -18,6 +18,8 @@ const BURST = Number(process.env.BENCH_PROVISION_BURST ?? 1000);
 const STEADY_RATE = 20;
 const STEADY_SECONDS = Number(process.env.BENCH_PROVISION_STEADY_SECONDS ?? 60);
 const IN_FLIGHT = 64;
+// TEMP profiling
+const PROFILE_ARGS = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF_DIR] : [];
 
 export default async function run(): Promise<BenchmarkResult> {
   process.env.MAX_INSTANCES_PER_ORG = "100000";
@@ -36,7 +38,7 @@ export default async function run(): Promise<BenchmarkResult> {
   );
   const children: ChildProcess[] = [];
   const child = (script: string, args: string[] = []) => {
-    const c = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+    const c = spawn(process.execPath, [...PROFILE_ARGS, "--import", "tsx", script, ...args], { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
     children.push(c);
     return c;
   };

@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { EnvError, parseEnv, type Env } from "@/server/env";
 import { runMigrations } from "@/db/migrate";
 import { closeDb, getDb, type Db } from "@/db/client";
-import { loadOrCreateAuthSecret } from "./lib/auth-secret";
+import crypto from "node:crypto";
+import { loadOrCreateAuthSecret, loadOrCreateSecret } from "./lib/auth-secret";
 import { buildReason } from "./lib/build";
 import { startEmbeddedPostgres, type EmbeddedPg } from "./lib/embedded-postgres";
 import { box, fail, say, warn } from "./lib/output";
@@ -142,6 +143,14 @@ async function main(): Promise<void> {
     if (created) say("start", "generated AUTH_SECRET in .data/auth-secret");
   }
 
+  // (c2) Stripe: the bundled emulator unless a real key is configured
+  const useStripeEmulator = !env.STRIPE_SECRET_KEY || env.STRIPE_SECRET_KEY === "sk_test_emulator";
+  if (useStripeEmulator) {
+    env.STRIPE_SECRET_KEY = "sk_test_emulator";
+    env.STRIPE_API_URL ||= `http://127.0.0.1:${env.STRIPE_EMULATOR_PORT || 12111}`;
+    env.STRIPE_WEBHOOK_SECRET ||= loadOrCreateSecret(path.join(root, ".data", "stripe-webhook-secret"), () => `whsec_${crypto.randomBytes(24).toString("hex")}`);
+  }
+
   // (d) validate the final environment; this process's own getEnv() reads it from process.env
   const parsed: Env = parseEnv(env);
   Object.assign(process.env, env);
@@ -173,6 +182,15 @@ async function main(): Promise<void> {
   const port = String(parsed.PORT);
   supervisor.spawn("web", bin("next"), dev ? ["dev", "-p", port] : ["start", "-p", port], env);
   supervisor.spawn("workers", process.execPath, ["--import", "tsx", "workers/main.ts"], env);
+  if (useStripeEmulator) {
+    const stripeUrl = new URL(env.STRIPE_API_URL!);
+    supervisor.spawn(
+      "stripe",
+      process.execPath,
+      ["--import", "tsx", "stripe-emulator/main.ts", "--port", stripeUrl.port, "--webhook-url", `http://127.0.0.1:${port}/api/webhooks/stripe`, "--webhook-secret", env.STRIPE_WEBHOOK_SECRET!, "--state-file", path.join(root, ".data", "stripe.json"), "--public-url", stripeUrl.origin],
+      env,
+    );
+  }
   if (fs.existsSync(path.join(root, "kubesim", "main.ts"))) {
     supervisor.spawn("kubesim", process.execPath, ["--import", "tsx", "kubesim/main.ts"], env);
     void registerDevClusters(root);

@@ -45,6 +45,18 @@ const schema = z
     /** Instances an organization may have at once. */
     MAX_INSTANCES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(25),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Stripe secret key; the default talks to the bundled Stripe emulator (npm start runs it). */
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, "must be a Stripe secret key (sk_test_…, sk_live_… or rk_…)").default("sk_test_emulator"),
+    /** Where the Stripe API is, when not Stripe itself (the emulator: http://127.0.0.1:12111). */
+    STRIPE_API_URL: z.url().optional(),
+    /** Signing secret of the webhook endpoint (whsec_…); webhooks are refused without it. */
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+    /** Meter events sent to Stripe per second at most (Stripe allows 1,000/s in live mode; sandboxes less). */
+    STRIPE_METER_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Days between a failed payment and suspension (fractions allowed). */
+    BILLING_GRACE_DAYS: z.coerce.number().min(0).max(90).default(3),
+    /** Seconds after an hour ends before its usage is exported, so most usage arrives before the first export. */
+    BILLING_EXPORT_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     /** Seed demo users and catalog on start. */
     SEED_DEMO: bool.default(true),
   })
@@ -82,6 +94,11 @@ let cached: Env | undefined;
 export function getEnv(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+/** Forgets the parsed environment, so the next getEnv() reads process.env again (tests that start emulators). */
+export function resetEnvCache(): void {
+  cached = undefined;
 }
 
 /** Validates at process start: prints every bad variable and exits instead of failing later. */

@@ -7,6 +7,7 @@ import { closeRedis, getRedis, redisKey } from "@/server/redis/client";
 import { closeQueues, queuePrefix, QUEUES, type BackgroundTask, type ProcessorRegistration } from "./queues";
 import { clustersProcessor, clusterWatchTask } from "./processors/clusters";
 import { workflowStepsProcessor } from "./processors/workflows";
+import { billingProcessor, stripeEventsProcessor } from "./processors/billing";
 import { startWorkers } from "./start-workers";
 
 /** Housekeeping: a heartbeat every minute so health checks can tell the workers are alive. */
@@ -25,7 +26,7 @@ const maintenance: ProcessorRegistration = {
 };
 
 /** Every processed queue. Later issues add one line each. */
-const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor];
+const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor, billingProcessor, stripeEventsProcessor];
 
 /** Long-running tasks besides queues. */
 const backgroundTasks: BackgroundTask[] = [clusterWatchTask];

@@ -5,3 +5,4 @@ export * from "./catalog";
 export * from "./clusters";
 export * from "./workflows";
 export * from "./instances";
+export * from "./billing";

@@ -1,7 +1,7 @@
 // Instances: what customers run. Desired state (what they asked for) and observed state (what workers saw) are
 // explicit; workflows converge one to the other.
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./clusters";
 import { organizations } from "./identity";
 import { plans, services, serviceVersions } from "./catalog";
@@ -37,6 +37,8 @@ export const instances = pgTable(
     /** When the credentials were shown; they are shown once. */
     credentialsRevealedAt: timestamp("credentials_revealed_at", { withTimezone: true }),
     lastActivityAt: timestamp("last_activity_at", { withTimezone: true }),
+    /** Stopped because the organization was suspended for non-payment; started again when it pays. */
+    stoppedForBilling: boolean("stopped_for_billing").notNull().default(false),
     createdBy: text("created_by").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -2,6 +2,7 @@
 import { apiKeysRouter } from "./routers/api-keys";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { billingRouter, usageRouter } from "./routers/billing";
 import { catalogRouter } from "./routers/catalog";
 import { clustersRouter, placementRouter } from "./routers/clusters";
 import { fleetRouter, instancesRouter, runsRouter } from "./routers/instances";
@@ -22,6 +23,8 @@ export const appRouter = router({
   instances: instancesRouter,
   runs: runsRouter,
   fleet: fleetRouter,
+  usage: usageRouter,
+  billing: billingRouter,
 });
 
 export type AppRouter = typeof appRouter;

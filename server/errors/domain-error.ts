@@ -14,6 +14,8 @@ export type DomainErrorCode =
   | "CONFLICT"
   /** The object's state forbids the action now (last owner, expired invitation). */
   | "PRECONDITION_FAILED"
+  /** The organization must subscribe or pay first (no subscription for a paid plan, or suspended). */
+  | "PAYMENT_REQUIRED"
   /** Rate limit or lockout; retry later. */
   | "TOO_MANY_REQUESTS";
 

@@ -8,6 +8,7 @@ import { recordAudit } from "@/server/audit/record-audit";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
 import { getEnv } from "@/server/env";
+import { assertEntitled, assertNotSuspended } from "@/server/billing/entitlements";
 import { placeAndReserve } from "@/server/placement/reserve-placement";
 import { createRun } from "@/server/workflows/runs";
 import { titleOf } from "@/server/workflows/queries";
@@ -31,13 +32,6 @@ export const createInstanceInput = z.object({
   region: z.string().trim().regex(/^[a-z0-9-]{2,40}$/, "is not a region name").optional(),
   parameters: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,40}$/), z.string().max(500)).default({}),
 });
-
-/** Whether the organization may use a plan: free plans always; paid plans need billing (see README). */
-async function assertEntitled(tx: DbOrTx, orgId: string, plan: typeof plans.$inferSelect): Promise<void> {
-  if (plan.free) return;
-  const [org] = await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId));
-  if (!org) throw new DomainError("NOT_FOUND", "Organization not found");
-}
 
 /**
  * Creates an instance: checks the plan, the name, the organization's quota and entitlement, places it and
@@ -145,6 +139,7 @@ export async function stopInstance(db: Db, ctx: ActorContext, orgId: string, ins
 export async function startInstance(db: Db, ctx: ActorContext, orgId: string, instanceId: string) {
   return changeAndRun(db, ctx, orgId, instanceId, "instances.start", INSTANCE_WORKFLOWS.start, async (tx, row) => {
     if (row.desiredState === "running" && row.observedState !== "stopped" && row.observedState !== "sleeping") throw new DomainError("PRECONDITION_FAILED", "The instance is already running");
+    await assertNotSuspended(tx, orgId);
     await tx.update(instances).set({ desiredState: "running", updatedAt: new Date() }).where(eq(instances.id, row.id));
   });
 }

@@ -10,6 +10,9 @@ export const QUEUES = {
   maintenance: "maintenance",
   clusters: "clusters",
   workflowSteps: "workflow-steps",
+  /** Metering, export to Stripe, grace periods, reconciliation: one job at a time per process. */
+  billing: "billing",
+  stripeEvents: "stripe-events",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

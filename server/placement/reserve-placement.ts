@@ -98,6 +98,11 @@ export async function placeAndReserve(
   outer?: Tx,
   opts: { excludeClusterIds?: readonly string[] } = {},
 ): Promise<ReservedPlacement> {
+  if (!outer) {
+    // Most calls find the subject placed already (a retried job, or a create that reserved): one read, no lock.
+    const existing = await existingPlacement(db, subjectId);
+    if (existing) return { placed: true, ...existing, candidates: [], alreadyPlaced: true };
+  }
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     // Inside the caller's transaction, read through it: taking a second pooled connection while holding one
     // deadlocks once every connection is held by such a transaction.

@@ -1,6 +1,6 @@
 // Executes one step job: claims the attempt, runs the step outside any transaction, then records the outcome
 // and moves the run on. Stale or duplicate jobs (a crash, a sweep, a double enqueue) find nothing to do.
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps } from "@/db/schema";
 import { DomainError } from "@/server/errors/domain-error";
@@ -65,78 +65,182 @@ async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: numbe
   }
 }
 
-/** Runs one step job to completion (or finds it stale). Safe to call any number of times for the same job. */
-export async function executeStepJob(db: Db, job: StepJob): Promise<"done" | "stale"> {
-  return job.kind === "run" ? executeRun(db, job) : executeCompensation(db, job);
+/** How the job reached this process: `redelivered` when BullMQ handed it on after its worker died (stalled). */
+export type StepJobDelivery = { redelivered?: boolean };
+
+/**
+ * Runs one step job to completion (or finds it stale). Safe to call any number of times for the same job.
+ * A run job goes on with the run's next steps in this same job while they succeed (one statement records a
+ * step and claims the next), so a step costs no queue round trip and no separate claim transaction.
+ */
+export async function executeStepJob(db: Db, job: StepJob, delivery: StepJobDelivery = {}): Promise<"done" | "stale"> {
+  return job.kind === "run" ? executeRun(db, job, delivery) : executeCompensation(db, job);
 }
 
-async function executeRun(db: Db, job: StepJob): Promise<"done" | "stale"> {
-  // 1. Claim: the run must be running at this step, and this attempt must be the next one.
-  const claim = await inTransaction(db, async (tx, due) => {
+type RunRef = { id: string; type: string; subjectId: string; orgId: string | null; input: Record<string, unknown>; stepCount: number };
+/** A step this job owns now: the run, the step's index and name, and the attempt number it runs as. */
+type Claim = { run: RunRef; index: number; name: string; attempt: number };
+type ClaimRow = { name: string; id: string; type: string; subject_id: string; org_id: string | null; input: Record<string, unknown>; step_count: number };
+
+const refOf = (r: ClaimRow): RunRef => ({ id: r.id, type: r.type, subjectId: r.subject_id, orgId: r.org_id, input: r.input, stepCount: r.step_count });
+const runInfoOf = (r: RunRef) => ({ id: r.id, type: r.type, subjectId: r.subjectId, orgId: r.orgId, input: r.input });
+const refOfRun = (r: typeof workflowRuns.$inferSelect): RunRef => ({ id: r.id, type: r.type, subjectId: r.subjectId, orgId: r.orgId, input: r.input, stepCount: r.stepCount });
+
+/**
+ * The common claim in one statement: the run is running at this step with no pause asked, and this attempt is
+ * the next one (or the same one, still marked running: its worker died). Anything else → the full check.
+ */
+async function claimFast(db: Db, job: StepJob): Promise<Claim | undefined> {
+  const { rows } = await db.execute<ClaimRow>(sql`
+    with r as (
+      select id, type, subject_id, org_id, input, step_count from workflow_runs
+      where id = ${job.runId} and status = 'running' and current_step = ${job.stepIndex} and pause_requested is null
+      for update
+    ), s as (
+      update workflow_steps st set status = 'running', attempts = ${job.attempt}, started_at = now(), finished_at = null, next_attempt_at = null
+      from r
+      where st.run_id = r.id and st.index = ${job.stepIndex} and st.status <> 'succeeded'
+        and (st.attempts < ${job.attempt} or (st.attempts = ${job.attempt} and st.status = 'running'))
+      returning st.name, r.id, r.type, r.subject_id, r.org_id, r.input, r.step_count
+    ), touched as (
+      update workflow_runs set updated_at = now() where id in (select id from s)
+    )
+    select * from s`);
+  const row = rows[0];
+  return row ? { run: refOf(row), index: job.stepIndex, name: row.name, attempt: job.attempt } : undefined;
+}
+
+/** The full claim: stale and paused runs, and a chain whose worker died part-way through (taken over). */
+async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promise<Claim | undefined> {
+  return inTransaction(db, async (tx) => {
     const run = await lockRun(tx, job.runId);
-    if (!run || run.status !== "running" || run.currentStep !== job.stepIndex) return null;
+    if (!run || run.status !== "running") return undefined;
+    if (run.currentStep !== job.stepIndex) {
+      // This job ran the run's steps up to the current one and its worker died there: run that step again
+      // (steps are idempotent), as the same attempt. A job that merely lost a race is never redelivered.
+      if (!delivery.redelivered || run.currentStep < job.stepIndex || run.currentStep >= run.stepCount) return undefined;
+      const [current] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, run.currentStep)));
+      if (current?.status !== "running") return undefined;
+      await tx.update(workflowSteps).set({ startedAt: new Date(), finishedAt: null }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, run.currentStep)));
+      await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
+      return { run: refOfRun(run), index: run.currentStep, name: current.name, attempt: current.attempts };
+    }
     const [step] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
-    if (!step || step.status === "succeeded") return null;
+    if (!step || step.status === "succeeded") return undefined;
     // A newer attempt exists, or this one already ended. The same attempt still "running" means its worker died
     // and BullMQ handed the stalled job on: run it again (steps are idempotent).
-    if (step.attempts > job.attempt || (step.attempts === job.attempt && step.status !== "running")) return null;
+    if (step.attempts > job.attempt || (step.attempts === job.attempt && step.status !== "running")) return undefined;
     if (run.pauseRequested) {
       await tx.update(workflowRuns).set({ status: "paused", updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
       await tx.update(workflowSteps).set({ status: "pending" }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
-      return null;
+      return undefined;
     }
-    void due;
     await tx
       .update(workflowSteps)
       .set({ status: "running", attempts: job.attempt, startedAt: new Date(), finishedAt: null, nextAttemptAt: null })
       .where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
     await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
-    return { run, step };
+    return { run: refOfRun(run), index: job.stepIndex, name: step.name, attempt: job.attempt };
   });
-  if (!claim) return "stale";
-  const { run, step } = claim;
-  const def = getWorkflow(run.type);
-  const stepDef = def.steps[job.stepIndex]!;
-  const policy = policyOf(run.type, job.stepIndex);
+}
 
-  // 2. Execute, outside any transaction (steps talk to clusters and may take long).
+type Outcome = { output?: Record<string, unknown>; failure?: unknown; failed: boolean; durationMs: number };
+
+async function runStep(db: Db, claim: Claim): Promise<Outcome> {
+  const stepDef = getWorkflow(claim.run.type).steps[claim.index]!;
+  const policy = policyOf(claim.run.type, claim.index);
   const started = Date.now();
-  let output: Record<string, unknown> | undefined;
-  let failure: unknown;
   try {
-    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal: new AbortController().signal };
-    output = (await withTimeout((signal) => stepDef.run({ ...ctx, signal }), policy.timeoutMs)) ?? {};
+    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfoOf(claim.run), stepIndex: claim.index, attempt: claim.attempt, output: outputReader(db, claim.run.id), signal: new AbortController().signal };
+    const output = (await withTimeout((signal) => stepDef.run({ ...ctx, signal }), policy.timeoutMs)) ?? {};
+    return { output, failed: false, durationMs: Date.now() - started };
   } catch (err) {
-    failure = err;
+    return { failure: err, failed: true, durationMs: Date.now() - started };
   }
-  const durationMs = Date.now() - started;
+}
 
-  // 3. Record, only if this attempt still owns the step (a sweep may have started a newer one).
+/**
+ * The common success in one statement: records the step and claims the next one for this job, when this attempt
+ * still owns the step, the run is running with no pause asked, and a next step exists. Otherwise changes nothing.
+ */
+async function recordAndClaimNext(db: Db, claim: Claim, outcome: Outcome): Promise<Claim | "unchanged" | "lost"> {
+  const next = claim.index + 1;
+  const { rows } = await db.execute<{ run_id: string; name: string | null; attempts: number | null }>(sql`
+    with r as (
+      select id from workflow_runs
+      where id = ${claim.run.id} and status = 'running' and current_step = ${claim.index} and pause_requested is null and step_count > ${next}
+      for update
+    ), done as (
+      update workflow_steps set status = 'succeeded', output = ${JSON.stringify(outcome.output ?? {})}::jsonb, error = null, finished_at = now(), duration_ms = ${outcome.durationMs}
+      where run_id in (select id from r) and index = ${claim.index} and attempts = ${claim.attempt} and status = 'running'
+      returning run_id
+    ), moved as (
+      update workflow_runs set current_step = ${next}, updated_at = now() where id in (select run_id from done)
+    ), claimed as (
+      update workflow_steps set status = 'running', attempts = attempts + 1, started_at = now(), finished_at = null, next_attempt_at = null
+      where run_id in (select run_id from done) and index = ${next}
+      returning name, attempts
+    )
+    select done.run_id, claimed.name, claimed.attempts from done left join claimed on true`);
+  const row = rows[0];
+  if (!row) return "unchanged";
+  // Cannot happen (every step has its row); the sweep re-enqueues the run's next step if it ever does.
+  if (row.name === null || row.attempts === null) return "lost";
+  return { run: claim.run, index: next, name: row.name, attempt: row.attempts };
+}
+
+async function executeRun(db: Db, job: StepJob, delivery: StepJobDelivery): Promise<"done" | "stale"> {
+  let claim = (await claimFast(db, job)) ?? (await claimSlow(db, job, delivery));
+  if (!claim) return "stale";
+  for (;;) {
+    // Execute outside any transaction (steps talk to clusters and may take long).
+    const outcome = await runStep(db, claim);
+    if (!outcome.failed) {
+      const next = await recordAndClaimNext(db, claim, outcome);
+      if (next === "lost") {
+        log.error("workflows", "a step succeeded but the next one has no row", { runId: claim.run.id, step: claim.name });
+        return "done";
+      }
+      if (next !== "unchanged") {
+        claim = next;
+        continue;
+      }
+    }
+    await recordOutcome(db, claim, outcome);
+    return "done";
+  }
+}
+
+/** Records an outcome the one-statement path does not cover: failures, the last step, pauses, cancellations. */
+async function recordOutcome(db: Db, claim: Claim, outcome: Outcome): Promise<void> {
+  const { run, index: stepIndex, attempt, name } = claim;
+  const policy = policyOf(run.type, stepIndex);
+  const { output, failure, durationMs } = outcome;
+  // Only if this attempt still owns the step (a sweep may have started a newer one).
   await inTransaction(db, async (tx, due) => {
     const current = await lockRun(tx, run.id);
-    const [now] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
-    if (!current || !now || now.attempts !== job.attempt || now.status !== "running") return;
-    const where = and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex));
-    if (failure === undefined) {
+    const [now] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, stepIndex)));
+    if (!current || !now || now.attempts !== attempt || now.status !== "running") return;
+    const where = and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, stepIndex));
+    if (!outcome.failed) {
       await tx.update(workflowSteps).set({ status: "succeeded", output, error: null, finishedAt: new Date(), durationMs }).where(where);
-      await onStepSucceeded(db, tx, due, current, job.stepIndex);
+      await onStepSucceeded(db, tx, due, current, stepIndex);
       return;
     }
     const text = message(failure);
-    const inBudget = job.attempt - now.retryBase;
+    const inBudget = attempt - now.retryBase;
     if (current.status === "running" && isRetryable(failure) && inBudget < policy.attempts) {
       const delay = backoffMs(policy, inBudget);
       await tx.update(workflowSteps).set({ error: text, finishedAt: new Date(), durationMs }).where(where);
-      await makeStepDue(tx, due, run.id, job.stepIndex, delay);
-      log.warn("workflows", "step failed; retrying", { runId: run.id, step: step.name, attempt: job.attempt, delayMs: delay, error: text });
+      await makeStepDue(tx, due, run.id, stepIndex, delay);
+      log.warn("workflows", "step failed; retrying", { runId: run.id, step: name, attempt, delayMs: delay, error: text });
       return;
     }
     await tx.update(workflowSteps).set({ status: "failed", error: text, finishedAt: new Date(), durationMs }).where(where);
-    log.warn("workflows", "step failed", { runId: run.id, step: step.name, attempt: job.attempt, error: failure instanceof Error ? failure.stack : String(failure) });
-    if (current.status === "cancelling") await compensateFrom(db, tx, due, current, job.stepIndex - 1);
-    else await finishRun(db, tx, due, current, "failed", `${step.name}: ${text}`);
+    log.warn("workflows", "step failed", { runId: run.id, step: name, attempt, error: failure instanceof Error ? failure.stack : String(failure) });
+    if (current.status === "cancelling") await compensateFrom(db, tx, due, current, stepIndex - 1);
+    else await finishRun(db, tx, due, current, "failed", `${name}: ${text}`);
   });
-  return "done";
 }
 
 async function onStepSucceeded(db: Db, tx: Tx, due: Due, run: typeof workflowRuns.$inferSelect, index: number): Promise<void> {

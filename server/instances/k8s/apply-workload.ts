@@ -10,8 +10,8 @@ export type AppliedObject = {
   kind: string;
   name: string;
   namespace?: string;
-  /** created: it did not exist; configured: it changed; unchanged: it already was as applied. */
-  action: "created" | "configured" | "unchanged";
+  /** created: it did not exist; configured: it changed; unchanged: it already was as applied; applied: not checked. */
+  action: "created" | "configured" | "unchanged" | "applied";
 };
 
 // Lower first: the namespace, then what pods need to exist before they start (quota, policies, identities,
@@ -71,11 +71,12 @@ async function resourceVersionOf(clients: Pick<KubeClients, "kc">, obj: Kubernet
   }
 }
 
-async function applyOne(clients: Pick<KubeClients, "kc">, obj: KubernetesObject): Promise<AppliedObject> {
+async function applyOne(clients: Pick<KubeClients, "kc">, obj: KubernetesObject, reportChanges: boolean): Promise<AppliedObject> {
   try {
-    const before = await resourceVersionOf(clients, obj);
+    // Telling what changed costs a read before every apply; workflow steps only need the objects applied.
+    const before = reportChanges ? await resourceVersionOf(clients, obj) : undefined;
     const after = await serverSideApply(clients.kc, obj);
-    const action = before === undefined ? "created" : before === after.metadata?.resourceVersion ? "unchanged" : "configured";
+    const action = !reportChanges ? "applied" : before === undefined ? "created" : before === after.metadata?.resourceVersion ? "unchanged" : "configured";
     return { kind: obj.kind!, name: obj.metadata!.name!, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), action };
   } catch (err) {
     throw explainFailure(obj, err);
@@ -92,17 +93,19 @@ function checkShape(obj: KubernetesObject): void {
 /**
  * Server-side applies `objects` (field manager `fleetplane`, force) in order: namespace, then namespace-scoped
  * configuration (quota, policies, service accounts, config maps, secrets, volume claims), then workloads, then
- * services; objects of one rank go in parallel. Idempotent: applying the same objects again reports "unchanged".
+ * services; objects of one rank go in parallel. Idempotent: applying the same objects again reports "unchanged"
+ * (with `reportChanges: false` nothing is read first and every object reports "applied").
  * Throws DomainError BAD_REQUEST for rejections a retry cannot fix (400/422 invalid, 403 quota exceeded);
  * transient failures (5xx, 429, connection, missing namespace) are thrown as they are.
  */
-export async function applyManifests(clients: Pick<KubeClients, "kc">, objects: KubernetesObject[]): Promise<AppliedObject[]> {
+export async function applyManifests(clients: Pick<KubeClients, "kc">, objects: KubernetesObject[], options: { reportChanges?: boolean } = {}): Promise<AppliedObject[]> {
+  const reportChanges = options.reportChanges ?? true;
   objects.forEach(checkShape);
   const ranks = [...new Set(objects.map((o) => rankOf(o.kind!)))].sort((a, b) => a - b);
   const applied: AppliedObject[] = [];
   for (const rank of ranks) {
     const batch = objects.filter((o) => rankOf(o.kind!) === rank);
-    const results = await Promise.allSettled(batch.map((o) => applyOne(clients, o)));
+    const results = await Promise.allSettled(batch.map((o) => applyOne(clients, o, reportChanges)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     // A rejection a retry cannot fix wins over a transient failure of a sibling: it is the one to report.
     const permanent = results.find((r): r is PromiseRejectedResult => r.status === "rejected" && r.reason instanceof DomainError);

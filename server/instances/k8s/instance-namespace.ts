@@ -83,10 +83,15 @@ async function readNamespace(clients: Pick<KubeClients, "core">, name: string) {
  * (requests and limits of cpu and memory, requests.storage, pods) and a default-deny-ingress NetworkPolicy that
  * admits the namespace's own pods and namespaces labelled `fleetplane.dev/gateway=true`. All by server-side apply
  * (field manager `fleetplane`): running it again changes nothing; a changed quota is updated in place.
+ * `reportChanges: false` skips telling what changed (see applyManifests).
  * Refuses (PRECONDITION_FAILED) a namespace of that name that Fleetplane did not create or that belongs to another
  * instance; throws a retryable error while a namespace of that name is still being deleted.
  */
-export async function ensureInstanceNamespace(clients: Pick<KubeClients, "kc" | "core">, input: InstanceNamespaceInput): Promise<AppliedObject[]> {
+export async function ensureInstanceNamespace(
+  clients: Pick<KubeClients, "kc" | "core">,
+  input: InstanceNamespaceInput,
+  options: { reportChanges?: boolean } = {},
+): Promise<AppliedObject[]> {
   check(input);
   const existing = await readNamespace(clients, input.namespace);
   if (existing) {
@@ -96,5 +101,5 @@ export async function ensureInstanceNamespace(clients: Pick<KubeClients, "kc" | 
     const owner = labels[INSTANCE_LABEL];
     if (owner && owner !== input.instanceId) throw new DomainError("PRECONDITION_FAILED", `namespace ${input.namespace} belongs to another instance`);
   }
-  return applyManifests(clients, instanceNamespaceObjects(input));
+  return applyManifests(clients, instanceNamespaceObjects(input), options);
 }

@@ -24,8 +24,7 @@ function finish(onSuccess: (replicas: number) => "running" | "stopped" | "delete
     if (!row) return;
     if (status === "succeeded") {
       const state = onSuccess(row.desiredReplicas);
-      await setObserved(db, row.id, { observedState: state, observedReplicas: state === "running" ? row.desiredReplicas : 0, statusMessage: null });
-      if (state === "deleted") await db.update(instances).set({ deletedAt: new Date(), desiredState: "deleted" }).where(eq(instances.id, row.id));
+      await setObserved(db, row.id, { observedState: state, observedReplicas: state === "running" ? row.desiredReplicas : 0, statusMessage: null, ...(state === "deleted" ? { deletedAt: new Date(), desiredState: "deleted" as const } : {}) });
     } else if (status === "failed") {
       await setObserved(db, row.id, { observedState: "failed", statusMessage: error });
     } else {

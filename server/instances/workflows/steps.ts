@@ -79,7 +79,7 @@ export const namespaceStep: Step = {
       orgId: spec.instance.orgId,
       // Room for a rolling update (one surge replica) on top of the replicas asked for.
       quota: { cpuMillis: plan.cpuMillis * (replicas + 1), memoryMb: plan.memoryMb * (replicas + 1), storageGb: Math.max(plan.storageGb * replicas, 1), pods: replicas * 2 + 2 },
-    });
+    }, { reportChanges: false });
     return { namespace: spec.instance.namespace };
   },
   async compensate(ctx) {
@@ -115,7 +115,7 @@ export async function applyWorkload(ctx: Ctx, replicas?: number) {
     storage: `${Math.max(plan.storageGb, 1)}Gi`,
     credentials: { ...credentials, secretName: spec.credentialsSecret },
   });
-  await applyManifests(clients, objects);
+  await applyManifests(clients, objects, { reportChanges: false });
   return { objects: objects.length };
 }
 

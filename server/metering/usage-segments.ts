@@ -1,0 +1,58 @@
+// Keeps each instance's open usage segment in step with what it runs: any change of billable replicas, plan size
+// or kept storage closes the open segment at that moment and opens the next, so usage is exact to the millisecond.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { instances, plans, usageSegments, type ObservedState } from "@/db/schema";
+import type { SegmentShape } from "./usage-math";
+
+/** States in which the instance's pods run and accrue compute. */
+const COMPUTE_STATES: ObservedState[] = ["running", "updating", "stopping"];
+/** States in which its volumes exist and accrue storage (data is kept while stopped or sleeping). */
+const STORAGE_STATES: ObservedState[] = ["running", "updating", "stopping", "stopped", "sleeping"];
+
+export function billableShape(row: { observedState: ObservedState; observedReplicas: number; deletedAt: Date | null }, plan: { cpuMillis: number; memoryMb: number; storageGb: number }): SegmentShape {
+  const live = row.deletedAt === null;
+  return {
+    replicas: live && COMPUTE_STATES.includes(row.observedState) ? row.observedReplicas : 0,
+    cpuMillis: plan.cpuMillis,
+    memoryMb: plan.memoryMb,
+    storageGb: live && STORAGE_STATES.includes(row.observedState) ? plan.storageGb : 0,
+  };
+}
+
+const sameShape = (a: SegmentShape, b: SegmentShape) =>
+  a.replicas === b.replicas && a.storageGb === b.storageGb && (a.replicas === 0 || (a.cpuMillis === b.cpuMillis && a.memoryMb === b.memoryMb));
+
+const accrues = (s: SegmentShape) => s.replicas > 0 || s.storageGb > 0;
+
+/**
+ * Re-reads the instance and its plan and, when what it is billed for changed, closes the open segment and opens
+ * the next one at `at`. Call it in the transaction that changed the instance. Serialized per instance.
+ */
+export async function recordUsageState(tx: DbOrTx, instanceId: string, at: Date = new Date()): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"usage:" + instanceId}))`);
+  const [row] = await tx
+    .select({ instance: instances, plan: plans })
+    .from(instances)
+    .innerJoin(plans, eq(plans.id, instances.planId))
+    .where(eq(instances.id, instanceId));
+  if (!row) return;
+  const shape = billableShape(row.instance, row.plan);
+  const [open] = await tx.select().from(usageSegments).where(and(eq(usageSegments.instanceId, instanceId), isNull(usageSegments.endedAt)));
+  if (open && sameShape(open, shape) && open.planId === row.plan.id && open.billable === !row.plan.free) return;
+  if (!open && !accrues(shape)) return;
+  // Clocks of different processes may disagree slightly: a segment never ends before it started.
+  const when = open && at < open.startedAt ? open.startedAt : at;
+  if (open) await tx.update(usageSegments).set({ endedAt: when }).where(eq(usageSegments.id, open.id));
+  if (accrues(shape)) {
+    await tx.insert(usageSegments).values({
+      orgId: row.instance.orgId,
+      instanceId,
+      planId: row.plan.id,
+      ...shape,
+      billable: !row.plan.free,
+      startedAt: when,
+      meteredUntil: when,
+    });
+  }
+}
