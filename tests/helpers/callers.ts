@@ -141,3 +141,13 @@ export async function callHttp(
     error: body.error ? (superjson.deserialize(body.error) as HttpResult["error"]) : undefined,
   };
 }
+
+/**
+ * Marks an organization as subscribed, for tests about something else than billing (paid plans need an active
+ * subscription; tests/integration/billing covers how one is obtained through Stripe Checkout).
+ */
+export async function markSubscribed(orgId: string): Promise<void> {
+  const { getDb } = await import("@/db/client");
+  const { billingAccounts } = await import("@/db/schema");
+  await getDb().insert(billingAccounts).values({ orgId, status: "active" }).onConflictDoUpdate({ target: billingAccounts.orgId, set: { status: "active" } });
+}

@@ -12,7 +12,7 @@ import { startKubesim, type Kubesim } from "@/kubesim/index";
 import { workflowStepsProcessor } from "@/workers/processors/workflows";
 import { startWorkers } from "@/workers/start-workers";
 import { clientsFor, FAST_TIMERS, waitFor } from "../kubesim/helpers";
-import { expectTRPCError, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
+import { expectTRPCError, markSubscribed, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
 
 let sim: Kubesim;
 let workers: Worker[] = [];
@@ -42,6 +42,7 @@ beforeAll(async () => {
   const customer = await signUpWithOrg("Customer");
   owner = customer.owner.caller;
   orgId = customer.orgId;
+  await markSubscribed(orgId);
   workers = await startWorkers([workflowStepsProcessor], { schedules: false });
 }, 60_000);
 
