@@ -11,7 +11,7 @@ function Icon({ children, ...rest }: SVGProps<SVGSVGElement>) {
 
 export type IconName =
   | "instances" | "usage" | "members" | "key" | "audit" | "settings" | "menu" | "close" | "chevron" | "plus"
-  | "console" | "clusters" | "fleet" | "workflows" | "rollouts" | "catalog" | "incidents" | "orgs" | "logo" | "mail";
+  | "console" | "clusters" | "fleet" | "workflows" | "rollouts" | "catalog" | "incidents" | "orgs" | "logo" | "mail" | "billing";
 
 const paths: Record<IconName, ReactNode> = {
   instances: (<><rect x="3" y="4" width="18" height="7" rx="1.5" /><rect x="3" y="13" width="18" height="7" rx="1.5" /><path d="M7 7.5h.01M7 16.5h.01" /></>),
@@ -33,6 +33,7 @@ const paths: Record<IconName, ReactNode> = {
   incidents: (<><path d="M12 3 2 20h20z" /><path d="M12 10v4M12 17h.01" /></>),
   orgs: (<><path d="M4 21V5a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v16M14 10h5a1 1 0 0 1 1 1v10M2 21h20" /><path d="M8 8h2M8 12h2M8 16h2" /></>),
   logo: (<><path d="M12 2 3 7v10l9 5 9-5V7z" /><path d="m3 7 9 5 9-5M12 12v10" /></>),
+  billing: (<><rect x="2.5" y="5" width="19" height="14" rx="2" /><path d="M2.5 10h19M6.5 15h4" /></>),
   mail: (<><rect x="3" y="5" width="18" height="14" rx="2" /><path d="m3 7 9 6 9-6" /></>),
 };
 

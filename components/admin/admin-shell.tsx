@@ -18,6 +18,7 @@ const nav: NavItem[] = [
   { href: "/admin/catalog", label: "Catalog", icon: "catalog" },
   { href: "/admin/incidents", label: "Incidents", icon: "incidents" },
   { href: "/admin/organizations", label: "Organizations", icon: "orgs" },
+  { href: "/admin/billing", label: "Billing", icon: "billing" },
   { href: "/admin/audit", label: "Audit log", icon: "audit" },
 ];
 

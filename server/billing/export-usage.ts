@@ -117,9 +117,9 @@ export async function sendPendingExports(db: Db, options: SendOptions = {}): Pro
     for (let group = queue.shift(); group; group = queue.shift()) {
       for (const e of group) {
         if (options.signal?.aborted) return;
-        const ok = await sendOne(db, e, limiter, maxAttempts);
-        if (ok) sent++;
-        else {
+        const outcome = await sendOne(db, e, limiter, maxAttempts);
+        if (outcome === "sent") sent++;
+        else if (outcome === "failed") {
           failed++;
           break; // keep this customer's hours in order: the rest waits for the next pass
         }
@@ -130,8 +130,20 @@ export async function sendPendingExports(db: Db, options: SendOptions = {}): Pro
   return { sent, failed };
 }
 
-async function sendOne(db: Db, e: PendingExport, limiter: RateLimiter, maxAttempts: number): Promise<boolean> {
+function isTooOld(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeInvalidRequestError && /timestamp cannot be more than 35 days in past/i.test(err.message);
+}
+
+/** A row planned inside Stripe's 35-day window that left it before being sent: it can never be sent, so it must not block its group. */
+async function markExpired(db: Db, e: PendingExport): Promise<"expired"> {
+  await db.update(billingExports).set({ status: "expired", lastError: "older than Stripe's 35-day window for meter events" }).where(and(eq(billingExports.identifier, e.identifier), eq(billingExports.status, "pending")));
+  log.error("billing", "usage older than 35 days cannot be sent to Stripe", { identifier: e.identifier });
+  return "expired";
+}
+
+async function sendOne(db: Db, e: PendingExport, limiter: RateLimiter, maxAttempts: number): Promise<"sent" | "expired" | "failed"> {
   for (let attempt = 1; ; attempt++) {
+    if (Date.now() - e.hour.getTime() > MAX_AGE_MS) return markExpired(db, e);
     await limiter.take();
     try {
       await getStripe().billing.meterEvents.create({
@@ -141,12 +153,13 @@ async function sendOne(db: Db, e: PendingExport, limiter: RateLimiter, maxAttemp
         payload: { stripe_customer_id: e.customer, value: formatMicro(e.valueMicro) },
       });
       await markSent(db, e.identifier);
-      return true;
+      return "sent";
     } catch (err) {
       if (isDuplicateIdentifier(err)) {
         await markSent(db, e.identifier);
-        return true;
+        return "sent";
       }
+      if (isTooOld(err)) return markExpired(db, e);
       const message = err instanceof Error ? err.message : String(err);
       await db
         .update(billingExports)
@@ -154,7 +167,7 @@ async function sendOne(db: Db, e: PendingExport, limiter: RateLimiter, maxAttemp
         .where(eq(billingExports.identifier, e.identifier));
       if (!isRetryable(err) || attempt >= maxAttempts) {
         log.warn("billing", "meter event not sent; will retry on the next pass", { identifier: e.identifier, error: message });
-        return false;
+        return "failed";
       }
       const retryAfter = err instanceof Stripe.errors.StripeError ? Number(err.headers?.["retry-after"] ?? 0) * 1000 : 0;
       await sleep(Math.max(retryAfter, Math.min(10_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));

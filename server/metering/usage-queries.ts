@@ -56,6 +56,7 @@ export async function getOrgUsage(db: Db, orgId: string, input: z.infer<typeof u
     : [];
   const byId = new Map(meta.map((m) => [m.id, m]));
   const days = new Map<string, Record<MeterKey, bigint>>();
+  const billableDays = new Map<string, Record<MeterKey, bigint>>();
   const perInstance = new Map<string, Record<MeterKey, bigint>>();
   const billable = emptyTotals();
   for (const r of rows) {
@@ -66,14 +67,20 @@ export async function getOrgUsage(db: Db, orgId: string, input: z.infer<typeof u
     const i = perInstance.get(r.instanceId) ?? emptyTotals();
     i[r.meter] += q;
     perInstance.set(r.instanceId, i);
-    if (!byId.get(r.instanceId)?.free) billable[r.meter] += q;
+    if (!byId.get(r.instanceId)?.free) {
+      billable[r.meter] += q;
+      const b = billableDays.get(r.day) ?? emptyTotals();
+      b[r.meter] += q;
+      billableDays.set(r.day, b);
+    }
   }
   // Every day of the period so far, zero where nothing ran, so charts have no gaps.
   const dayList: { day: string; usage: MeterTotals; costCents: number }[] = [];
   for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t < Math.min(to.getTime(), Date.now() + DAY_MS); t += DAY_MS) {
     const key = new Date(t).toISOString().slice(0, 10);
     const totals = days.get(key) ?? emptyTotals();
-    dayList.push({ day: key, usage: format(totals), costCents: costOf(totals) });
+    // Usage shows every plan; the cost only what is billed (free plans are never charged).
+    dayList.push({ day: key, usage: format(totals), costCents: costOf(billableDays.get(key) ?? emptyTotals()) });
   }
   const instanceList = [...perInstance.entries()]
     .map(([id, totals]) => {

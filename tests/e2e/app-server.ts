@@ -31,7 +31,8 @@ export function assertBuilt(root: string): void {
   }
 }
 
-export async function startAppServer(root: string, logFile: string): Promise<AppServer> {
+/** `env` adds to or overrides the app's environment (a Stripe emulator's URL and keys, billing settings). */
+export async function startAppServer(root: string, logFile: string, opts: { env?: Record<string, string> } = {}): Promise<AppServer> {
   assertBuilt(root);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -45,6 +46,7 @@ export async function startAppServer(root: string, logFile: string): Promise<App
     PORT: String(port),
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
+    ...opts.env,
   };
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.createWriteStream(logFile);

@@ -1,6 +1,7 @@
 // The customer portal of one organization: resolves the URL's slug to the organization and the caller's role.
 import type { ReactNode } from "react";
 import { notFound } from "next/navigation";
+import { BillingBanner } from "@/components/billing/billing-banner";
 import { RedirectToSignIn } from "@/components/auth/redirect-to-sign-in";
 import { OrgShell } from "@/components/org/org-shell";
 import { getMe } from "@/lib/trpc/server";
@@ -17,6 +18,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
       organizations={me.organizations}
       user={{ name: me.user.name, email: me.user.email, platformRole: me.user.platformRole }}
     >
+      <BillingBanner />
       {children}
     </OrgShell>
   );

@@ -1,21 +1,14 @@
-// /o/<slug>/usage: not available yet; says so plainly.
+// /o/<slug>/usage: usage, cost estimate, subscription and invoices; the client component calls the API and polls.
 import type { Metadata } from "next";
-import { AppIcon } from "@/components/icons";
-import { Card, EmptyState, PageHeader } from "@/components/ui";
+import { Suspense } from "react";
+import { UsagePage } from "@/components/billing/usage-page";
 
 export const metadata: Metadata = { title: "Usage & billing" };
 
-export default function UsagePage() {
+export default function Page() {
   return (
-    <>
-      <PageHeader title="Usage & billing" description="What your instances use and what it costs." />
-      <Card>
-        <EmptyState
-          icon={<AppIcon name="usage" />}
-          title="Nothing to bill yet"
-          description="Usage metering and subscriptions arrive with instances in a later release. Until then nothing is charged."
-        />
-      </Card>
-    </>
+    <Suspense>
+      <UsagePage />
+    </Suspense>
   );
 }
