@@ -183,7 +183,7 @@ function UsageSections({ usage, choice, onChoice, subscribed }: { usage: Usage; 
                 label="Estimated cost per day, by meter"
                 summary={hasUsage ? "Point at a day to see its breakdown." : "No usage yet in this period."}
               />
-              {hasFree && <p className="mt-3 text-xs text-zinc-500">The chart counts free-plan instances at usage rates too; they are not charged and the totals leave them out.</p>}
+              {hasFree && <p className="mt-3 text-xs text-zinc-500">Free-plan instances are not charged: the chart and the totals leave their usage out.</p>}
             </>
           )}
         </CardBody>
