@@ -116,7 +116,7 @@ function UsageSections({ usage, choice, onChoice, subscribed }: { usage: Usage; 
       key: d.day,
       label: dayLabel.format(date),
       tick: dayTick.format(date),
-      segments: METER_DISPLAY.map((m) => ({ key: m.key, label: m.label, swatch: m.swatch, value: meterCents(meters, m.key, d.usage[m.key]) })),
+      segments: METER_DISPLAY.map((m) => ({ key: m.key, label: m.label, swatch: m.swatch, value: meterCents(meters, m.key, d.billableUsage[m.key]) })),
     };
   });
   const hasUsage = usage.instances.length > 0;

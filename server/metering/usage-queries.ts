@@ -75,12 +75,13 @@ export async function getOrgUsage(db: Db, orgId: string, input: z.infer<typeof u
     }
   }
   // Every day of the period so far, zero where nothing ran, so charts have no gaps.
-  const dayList: { day: string; usage: MeterTotals; costCents: number }[] = [];
+  const dayList: { day: string; usage: MeterTotals; billableUsage: MeterTotals; costCents: number }[] = [];
   for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t < Math.min(to.getTime(), Date.now() + DAY_MS); t += DAY_MS) {
     const key = new Date(t).toISOString().slice(0, 10);
     const totals = days.get(key) ?? emptyTotals();
     // Usage shows every plan; the cost only what is billed (free plans are never charged).
-    dayList.push({ day: key, usage: format(totals), costCents: costOf(billableDays.get(key) ?? emptyTotals()) });
+    const billed = billableDays.get(key) ?? emptyTotals();
+    dayList.push({ day: key, usage: format(totals), billableUsage: format(billed), costCents: costOf(billed) });
   }
   const instanceList = [...perInstance.entries()]
     .map(([id, totals]) => {
