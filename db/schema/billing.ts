@@ -140,7 +140,7 @@ export const billingAccounts = pgTable("billing_accounts", {
   paymentFailedAt: timestamp("payment_failed_at", { withTimezone: true }),
   graceUntil: timestamp("grace_until", { withTimezone: true }),
   suspendedAt: timestamp("suspended_at", { withTimezone: true }),
-  /** The per-plan instance counts last written to the subscription's items ("price:qty,…"), to skip no-op syncs. */
+  /** The subscription and per-plan instance counts last written to its items ("sub|price:qty,…"), to skip no-op syncs. */
   itemsSynced: text("items_synced"),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -54,7 +54,9 @@ const billingPageUrl = (orgSlug: string) => `${getEnv().APP_URL}/o/${orgSlug}/us
 /** A Checkout Session (subscription mode) for the usage prices; the organization's plans add their base prices later. */
 export async function createCheckoutSession(db: Db, ctx: ActorContext, orgId: string): Promise<{ url: string }> {
   const account = await getBillingAccount(db, orgId);
-  if (account.stripeSubscriptionId && account.status !== "canceled" && account.status !== "none") {
+  // A suspended organization whose subscription Stripe cancelled (retries exhausted) subscribes again here.
+  const live = account.subscriptionStatus !== null && !["canceled", "incomplete_expired"].includes(account.subscriptionStatus);
+  if (account.stripeSubscriptionId && live) {
     throw new DomainError("PRECONDITION_FAILED", "This organization already has a subscription; use Manage billing to change it");
   }
   const meters = await db.select().from(billingMeters);

@@ -73,10 +73,20 @@ async function refreshInvoice(db: Db, orgId: string, invoiceId: string): Promise
   await db.insert(billingInvoices).values({ id: inv.id!, created: new Date(inv.created * 1000), ...values }).onConflictDoUpdate({ target: billingInvoices.id, set: values });
 }
 
-/** Processes one stored event; a second call is a no-op. */
+/** Processes one stored event; a second call is a no-op. A failure is recorded on the event and rethrown (retried). */
 export async function processStripeEvent(db: Db, eventId: string): Promise<void> {
   const [row] = await db.select().from(stripeEvents).where(eq(stripeEvents.id, eventId));
   if (!row || row.processedAt) return;
+  try {
+    await applyStripeEvent(db, row);
+  } catch (err) {
+    await db.update(stripeEvents).set({ error: (err instanceof Error ? err.message : String(err)).slice(0, 500) }).where(eq(stripeEvents.id, eventId));
+    throw err;
+  }
+}
+
+async function applyStripeEvent(db: Db, row: typeof stripeEvents.$inferSelect): Promise<void> {
+  const eventId = row.id;
   const event = row.payload as unknown as Stripe.Event;
   if (HANDLED_EVENTS.has(event.type)) {
     const object = event.data.object as { id: string; customer?: string | { id: string } | null; client_reference_id?: string | null; object: string };

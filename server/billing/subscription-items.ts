@@ -24,8 +24,9 @@ export async function syncSubscriptionItems(db: Db, orgId: string): Promise<bool
   const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, orgId));
   if (!account?.stripeSubscriptionId || !["active", "past_due"].includes(account.status)) return false;
   const desired = await desiredItems(db, orgId);
-  const print = fingerprint(desired);
-  if (print === (account.itemsSynced ?? "")) return false;
+  // Keyed by subscription: a new subscription (after a cancellation) has none of the items written to the old one.
+  const print = `${account.stripeSubscriptionId}|${fingerprint(desired)}`;
+  if (print === account.itemsSynced) return false;
   const stripe = getStripe();
   const sub = await stripe.subscriptions.retrieve(account.stripeSubscriptionId);
   const planPrices = new Set((await db.select({ p: plans.stripePriceId }).from(plans).where(isNotNull(plans.stripePriceId))).map((r) => r.p!));

@@ -38,11 +38,14 @@ export async function recordUsageState(tx: DbOrTx, instanceId: string, at: Date 
     .where(eq(instances.id, instanceId));
   if (!row) return;
   const shape = billableShape(row.instance, row.plan);
-  const [open] = await tx.select().from(usageSegments).where(and(eq(usageSegments.instanceId, instanceId), isNull(usageSegments.endedAt)));
+  // Locked: a metering pass holding the row commits first, so metered_until below is the latest.
+  const [open] = await tx.select().from(usageSegments).where(and(eq(usageSegments.instanceId, instanceId), isNull(usageSegments.endedAt))).for("update");
   if (open && sameShape(open, shape) && open.planId === row.plan.id && open.billable === !row.plan.free) return;
   if (!open && !accrues(shape)) return;
-  // Clocks of different processes may disagree slightly: a segment never ends before it started.
-  const when = open && at < open.startedAt ? open.startedAt : at;
+  // Clocks of different processes may disagree slightly: a segment never ends before it started, nor before the
+  // time already metered (else the next segment would bill that span a second time).
+  const floor = open ? new Date(Math.max(open.startedAt.getTime(), open.meteredUntil.getTime())) : at;
+  const when = at < floor ? floor : at;
   if (open) await tx.update(usageSegments).set({ endedAt: when }).where(eq(usageSegments.id, open.id));
   if (accrues(shape)) {
     await tx.insert(usageSegments).values({
