@@ -8,6 +8,7 @@ import { closeQueues, queuePrefix, QUEUES, type BackgroundTask, type ProcessorRe
 import { clustersProcessor, clusterWatchTask } from "./processors/clusters";
 import { workflowStepsProcessor } from "./processors/workflows";
 import { billingProcessor, stripeEventsProcessor } from "./processors/billing";
+import { scalingProcessor } from "./processors/scaling";
 import { startWorkers } from "./start-workers";
 
 /** Housekeeping: a heartbeat every minute so health checks can tell the workers are alive. */
@@ -26,7 +27,7 @@ const maintenance: ProcessorRegistration = {
 };
 
 /** Every processed queue. Later issues add one line each. */
-const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor, billingProcessor, stripeEventsProcessor];
+const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor, billingProcessor, stripeEventsProcessor, scalingProcessor];
 
 /** Long-running tasks besides queues. */
 const backgroundTasks: BackgroundTask[] = [clusterWatchTask];

@@ -37,6 +37,10 @@ export const instances = pgTable(
     /** When the credentials were shown; they are shown once. */
     credentialsRevealedAt: timestamp("credentials_revealed_at", { withTimezone: true }),
     lastActivityAt: timestamp("last_activity_at", { withTimezone: true }),
+    /** Idle time before sleeping (scale-to-zero plans), overriding the plan's default; at least 60 s. */
+    idleTimeoutSeconds: integer("idle_timeout_seconds"),
+    /** Kept awake: never put to sleep when idle. */
+    pinnedAwake: boolean("pinned_awake").notNull().default(false),
     /** Stopped because the organization was suspended for non-payment; started again when it pays. */
     stoppedForBilling: boolean("stopped_for_billing").notNull().default(false),
     createdBy: text("created_by").notNull(),

@@ -40,16 +40,15 @@ export const createInstanceInput = z.object({
 export async function createInstance(db: Db, ctx: ActorContext, input: z.infer<typeof createInstanceInput>) {
   try {
     return await inTransaction(db, async (tx, due) => {
+      // The plan, its service and the service's default version in one read.
       const [row] = await tx
-        .select({ plan: plans, service: services })
+        .select({ plan: plans, service: services, version: serviceVersions })
         .from(plans)
         .innerJoin(services, eq(services.id, plans.serviceId))
+        .leftJoin(serviceVersions, and(eq(serviceVersions.serviceId, services.id), eq(serviceVersions.isDefault, true)))
         .where(eq(plans.id, input.planId));
       if (!row || !row.plan.active || row.service.archived) throw new DomainError("NOT_FOUND", "This plan is not available", { field: "planId" });
-      const [version] = await tx
-        .select()
-        .from(serviceVersions)
-        .where(and(eq(serviceVersions.serviceId, row.service.id), eq(serviceVersions.isDefault, true)));
+      const version = row.version;
       if (!version) throw new DomainError("PRECONDITION_FAILED", `${row.service.name} has no version to deploy yet`);
       await assertEntitled(tx, input.orgId, row.plan);
       // Serialize creates per organization so the quota check below cannot be raced.
@@ -75,10 +74,10 @@ export async function createInstance(db: Db, ctx: ActorContext, input: z.infer<t
         })
         .returning();
       await recordAudit(tx, ctx, { orgId: input.orgId, action: "instances.create", targetType: "instance", targetId: id, details: { name: input.name, plan: row.plan.slug, service: row.service.slug } });
-      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } });
-      // Placement last: it locks the chosen cluster's row until commit, and concurrent creates queue on that lock.
+      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } }, { newSubject: true });
+      // Placement last: it locks the chosen node until commit, so the lock is held for as few statements as possible.
       const spec = { instance: instance!, plan: row.plan, service: row.service };
-      const placed = await placeAndReserve(db, id, placementRequest(spec as never), tx);
+      const placed = await placeAndReserve(db, id, placementRequest(spec as never), tx, { newSubject: true });
       if (!placed.placed) {
         throw new DomainError("PRECONDITION_FAILED", `No capacity for this plan${input.region ? ` in ${input.region}` : ""} right now: ${placed.reason}`, { field: "region" });
       }
@@ -98,7 +97,7 @@ async function lockInstance(tx: Tx, orgId: string, instanceId: string) {
   return row;
 }
 
-async function changeAndRun(
+export async function changeAndRun(
   db: Db,
   ctx: ActorContext,
   orgId: string,
@@ -217,6 +216,11 @@ const listColumns = {
   endpointHost: instances.endpointHost,
   endpointPort: instances.endpointPort,
   lastActivityAt: instances.lastActivityAt,
+  pinnedAwake: instances.pinnedAwake,
+  idleTimeoutSeconds: instances.idleTimeoutSeconds,
+  scaleToZero: plans.scaleToZero,
+  planIdleTimeoutSeconds: plans.idleTimeoutSeconds,
+  namespace: instances.namespace,
   credentialsRevealedAt: instances.credentialsRevealedAt,
   createdAt: instances.createdAt,
   planId: plans.id,

@@ -13,6 +13,8 @@ export const QUEUES = {
   /** Metering, export to Stripe, grace periods, reconciliation: one job at a time per process. */
   billing: "billing",
   stripeEvents: "stripe-events",
+  /** Scale to zero: request counts from gateways into usage, idle instances to sleep. */
+  scaling: "scaling",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

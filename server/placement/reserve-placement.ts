@@ -1,5 +1,5 @@
 // Placement with reservations in PostgreSQL: choose with the pure engine on a recent view of the fleet, then
-// confirm and reserve under the chosen cluster's row lock, so concurrent placements never overcommit a node.
+// confirm and reserve under the chosen nodes' row locks, so concurrent placements never overcommit a node.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { clusterNodes, clusters, placementDecisions, reservations } from "@/db/schema";
@@ -63,10 +63,16 @@ async function recentView(db: DbOrTx): Promise<CandidateCluster[]> {
   return view.clusters;
 }
 
-function refreshViewCluster(cluster: CandidateCluster | undefined, id: string): void {
-  if (!view) return;
-  const i = view.clusters.findIndex((c) => c.id === id);
-  if (cluster && i >= 0) view.clusters[i] = cluster;
+/** Replaces the view's copy of some nodes with fresh numbers read under their locks. */
+function refreshViewNodes(fresh: CandidateCluster): void {
+  const cluster = view?.clusters.find((c) => c.id === fresh.id);
+  if (!cluster) return;
+  cluster.status = fresh.status;
+  cluster.cordoned = fresh.cordoned;
+  for (const node of fresh.nodes) {
+    const i = cluster.nodes.findIndex((n) => n.name === node.name);
+    if (i >= 0) cluster.nodes[i] = node;
+  }
 }
 
 /** Forgets the cached fleet view (after registering or removing clusters, and in tests). */
@@ -84,19 +90,99 @@ async function recordDecision(tx: DbOrTx, subjectId: string, request: PlacementR
   await tx.insert(placementDecisions).values(values).onConflictDoUpdate({ target: placementDecisions.subjectId, set: values });
 }
 
+/**
+ * Locks nodes of a cluster for a reservation; returns the names it holds. A placement reserves on a node only while
+ * it holds that node's row lock, and reads the node's usage after taking it, so it sees every reservation of
+ * earlier holders. With `skipLocked` it takes what is free now instead of waiting (the caller picks other nodes).
+ */
+async function lockNodes(tx: Tx, clusterId: string, names: readonly string[], skipLocked: boolean): Promise<string[]> {
+  // Sorted, so placements that wait for several nodes always queue in the same order (no deadlock).
+  const sorted = [...new Set(names)].sort();
+  const { rows } = await tx.execute<{ name: string }>(
+    sql`select name from cluster_nodes where cluster_id = ${clusterId} and name in ${sql`(${sql.join(sorted.map((n) => sql`${n}`), sql`, `)})`} order by name for update ${skipLocked ? sql`skip locked` : sql``}`,
+  );
+  return rows.map((r) => r.name);
+}
+
+type FreshNodeRow = {
+  cluster_name: string;
+  region: string;
+  status: string;
+  cordoned: boolean;
+  name: string;
+  zone: string;
+  allocatable_cpu_millis: number;
+  allocatable_memory_mb: number;
+  allocatable_pods: number;
+  cpu: number;
+  mem: number;
+  pods: number;
+  ready: boolean;
+  labels: Record<string, string>;
+  taints: CandidateCluster["nodes"][number]["taints"];
+};
+
+/** The cluster with only the given nodes, their usage read now (foreign pods + reservations), in one query. */
+async function freshNodes(tx: Tx, clusterId: string, names: readonly string[]): Promise<CandidateCluster | undefined> {
+  const { rows } = await tx.execute<FreshNodeRow>(sql`
+    select c.name as cluster_name, c.region, c.status, c.cordoned, n.name, n.zone, n.allocatable_cpu_millis, n.allocatable_memory_mb, n.allocatable_pods,
+      n.foreign_cpu_millis + coalesce(r.cpu, 0) as cpu, n.foreign_memory_mb + coalesce(r.mem, 0) as mem, n.foreign_pods + coalesce(r.pods, 0) as pods,
+      n.ready and not n.unschedulable as ready, n.labels, n.taints
+    from clusters c
+    join cluster_nodes n on n.cluster_id = c.id
+    left join lateral (
+      select sum(cpu_millis)::int as cpu, sum(memory_mb)::int as mem, count(*)::int as pods from reservations
+      where cluster_id = n.cluster_id and node_name = n.name
+    ) r on true
+    where c.id = ${clusterId} and n.name in ${sql`(${sql.join(names.map((n) => sql`${n}`), sql`, `)})`}`);
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    id: clusterId,
+    name: first.cluster_name,
+    region: first.region,
+    status: first.status === "pending" ? "degraded" : (first.status as CandidateCluster["status"]),
+    cordoned: first.cordoned,
+    nodes: rows.map((n) => ({
+      name: n.name,
+      zone: n.zone,
+      allocatable: { cpuMillis: n.allocatable_cpu_millis, memoryMb: n.allocatable_memory_mb, pods: n.allocatable_pods },
+      used: { cpuMillis: n.cpu, memoryMb: n.mem, pods: n.pods },
+      ready: n.ready,
+      labels: n.labels,
+      taints: n.taints,
+    })),
+  };
+}
+
+/** The fleet as if the nodes other placements hold right now were not there. */
+function withoutBusy(fleet: readonly CandidateCluster[], busy: ReadonlySet<string>): CandidateCluster[] {
+  return fleet.map((c) => (c.nodes.some((n) => busy.has(`${c.id}/${n.name}`)) ? { ...c, nodes: c.nodes.map((n) => (busy.has(`${c.id}/${n.name}`) ? { ...n, ready: false } : n)) } : c));
+}
+
 const MAX_ATTEMPTS = 8;
 
 /**
  * Places a subject (an instance) and reserves one row per replica, idempotently: a subject that already holds
  * reservations gets them back unchanged. Runs inside `outer` when given (so the caller's own writes commit
  * with the reservation), else in its own transaction. Records the decision with every candidate's report.
+ *
+ * Concurrency: the chosen nodes' rows are locked, their usage (and the cluster's status) read again and the fit
+ * confirmed before reserving, so no node is ever overcommitted. A single-replica placement skips nodes another
+ * placement (or a capacity sync) holds and takes the next best one, so concurrent creates do not queue behind one
+ * another on the fullest node; it waits only when every fitting node is held. A cordon that commits while a
+ * placement is between its read and its commit does not stop that placement (as for any placement in flight).
  */
 export async function placeAndReserve(
   db: Db,
   subjectId: string,
   request: PlacementRequest,
   outer?: Tx,
-  opts: { excludeClusterIds?: readonly string[] } = {},
+  opts: {
+    excludeClusterIds?: readonly string[];
+    /** The subject was created in `outer` just now, so it holds nothing and nobody else can place it yet. */
+    newSubject?: boolean;
+  } = {},
 ): Promise<ReservedPlacement> {
   if (!outer) {
     // Most calls find the subject placed already (a retried job, or a create that reserved): one read, no lock.
@@ -109,36 +195,58 @@ export async function placeAndReserve(
     const source = outer ?? db;
     const all = attempt === 1 ? await recentView(source) : await loadCandidates(source);
     const fleet = opts.excludeClusterIds?.length ? all.filter((c) => !opts.excludeClusterIds!.includes(c.id)) : all;
-    const decision = placeInstance(request, fleet);
     const result = await runIn(db, outer, async (tx) => {
-      // One placement per subject at a time; the check below makes a retried job a no-op.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${subjectId}))`);
-      const existing = await existingPlacement(tx, subjectId);
-      if (existing) return { placed: true as const, ...existing, candidates: [], alreadyPlaced: true };
-      if (!decision.ok) {
-        await recordDecision(tx, subjectId, request, { placed: false, reason: decision.reason, shortfall: decision.shortfall, candidates: decision.candidates, nodes: [] });
-        return { placed: false as const, reason: decision.reason, shortfall: decision.shortfall, candidates: decision.candidates };
+      if (!(outer && opts.newSubject)) {
+        // One placement per subject at a time; the check below makes a retried job a no-op.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${subjectId}))`);
+        const existing = await existingPlacement(tx, subjectId);
+        if (existing) return { placed: true as const, ...existing, candidates: [], alreadyPlaced: true };
       }
-      // Lock the chosen cluster, then re-check the fit on fresh numbers: only this transaction can reserve there now.
-      await tx.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, decision.clusterId)).for("update");
-      const [fresh] = await loadCandidates(tx, [decision.clusterId]);
-      refreshViewCluster(fresh, decision.clusterId);
-      const confirm = fresh ? placeInstance(request, [fresh], { explain: false }) : undefined;
-      if (!confirm?.ok) return null;
-      await tx.insert(reservations).values(
-        confirm.nodes.map((nodeName, replica) => ({
-          subjectId,
-          clusterId: confirm.clusterId,
-          nodeName,
-          replica,
-          cpuMillis: request.cpuMillis,
-          memoryMb: request.memoryMb,
-          storageGb: replica === 0 ? request.storageGb : 0,
-        })),
-      );
-      const candidates = decision.candidates.map((c) => (c.clusterId === confirm.clusterId ? { ...c, verdict: "chosen" as const } : c.verdict === "chosen" ? { ...c, verdict: "eligible" as const } : c));
-      await recordDecision(tx, subjectId, request, { placed: true, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, reason: null, shortfall: null });
-      return { placed: true as const, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, alreadyPlaced: false };
+      const busy = new Set<string>();
+      let sharedCluster: string | undefined;
+      for (;;) {
+        let decision = placeInstance(request, busy.size ? withoutBusy(fleet, busy) : fleet);
+        // Every node that fits is held by another placement: wait for the best one rather than report no room.
+        const wait = !decision.ok && busy.size > 0;
+        if (wait) decision = placeInstance(request, fleet);
+        if (!decision.ok) {
+          await recordDecision(tx, subjectId, request, { placed: false, reason: decision.reason, shortfall: decision.shortfall, candidates: decision.candidates, nodes: [] });
+          return { placed: false as const, reason: decision.reason, shortfall: decision.shortfall, candidates: decision.candidates };
+        }
+        const wanted = [...new Set(decision.nodes)];
+        // Waiting for several nodes while holding some: first the cluster's row, shared, so a capacity sync (which
+        // rewrites every node of the cluster under that row's lock) cannot hold one of them and wait for another.
+        // One node is never waited for while holding another, so it needs no cluster lock and never queues
+        // behind a sync of its cluster: it goes to a node no one holds, on any cluster.
+        if (wanted.length > 1 && sharedCluster !== decision.clusterId) {
+          await tx.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, decision.clusterId)).for("share");
+          sharedCluster = decision.clusterId;
+        }
+        // Several nodes are waited for in one sorted order; skipping is only for one node (nothing held meanwhile).
+        const held = await lockNodes(tx, decision.clusterId, wanted, !wait && wanted.length === 1);
+        if (held.length < wanted.length) {
+          for (const name of wanted) if (!held.includes(name)) busy.add(`${decision.clusterId}/${name}`);
+          continue;
+        }
+        const fresh = await freshNodes(tx, decision.clusterId, wanted);
+        if (fresh) refreshViewNodes(fresh);
+        const confirm = fresh ? placeInstance(request, [fresh], { explain: false }) : undefined;
+        if (!confirm?.ok) return null;
+        await tx.insert(reservations).values(
+          confirm.nodes.map((nodeName, replica) => ({
+            subjectId,
+            clusterId: confirm.clusterId,
+            nodeName,
+            replica,
+            cpuMillis: request.cpuMillis,
+            memoryMb: request.memoryMb,
+            storageGb: replica === 0 ? request.storageGb : 0,
+          })),
+        );
+        const candidates = decision.candidates.map((c) => (c.clusterId === confirm.clusterId ? { ...c, verdict: "chosen" as const } : c.verdict === "chosen" ? { ...c, verdict: "eligible" as const } : c));
+        await recordDecision(tx, subjectId, request, { placed: true, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, reason: null, shortfall: null });
+        return { placed: true as const, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, alreadyPlaced: false };
+      }
     });
     if (result) {
       if (result.placed && !result.alreadyPlaced) applyToView(result.clusterId, result.nodes, request);
@@ -154,9 +262,11 @@ function applyToView(clusterId: string, nodes: readonly string[], request: Place
   const cluster = view?.clusters.find((c) => c.id === clusterId);
   if (!cluster) return;
   for (const name of nodes) {
-    const node = cluster.nodes.find((n) => n.name === name);
+    const i = cluster.nodes.findIndex((n) => n.name === name);
+    const node = cluster.nodes[i];
     if (!node) continue;
-    node.used = { cpuMillis: node.used.cpuMillis + request.cpuMillis, memoryMb: node.used.memoryMb + request.memoryMb, pods: node.used.pods + 1 };
+    // A new object: the fresh nodes read under lock may be shared with a returned decision.
+    cluster.nodes[i] = { ...node, used: { cpuMillis: node.used.cpuMillis + request.cpuMillis, memoryMb: node.used.memoryMb + request.memoryMb, pods: node.used.pods + 1 } };
   }
 }
 

@@ -42,7 +42,7 @@ export const permissions = {
   "apikeys:revoke": { scope: "org", roles: admins, description: "Revoke an API key at once" },
   "instances:read": { scope: "org", roles: all, description: "See instances, their state, runs and events" },
   "instances:create": { scope: "org", roles: ["owner", "admin", "member"], description: "Create an instance of a plan" },
-  "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart an instance or change its plan" },
+  "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart, sleep, wake or pin awake an instance, or change its plan" },
   "instances:delete": { scope: "org", roles: ["owner", "admin", "member"], description: "Delete an instance (its data goes with it)" },
   "instances:credentials": { scope: "org", roles: ["owner", "admin", "member"], description: "See an instance's generated credentials, once" },
   "workflows:read": { scope: "org", roles: ["owner", "admin", "member", "viewer"], description: "See the organization's workflow runs step by step" },

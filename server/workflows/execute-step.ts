@@ -1,13 +1,14 @@
 // Executes one step job: claims the attempt, runs the step outside any transaction, then records the outcome
 // and moves the run on. Stale or duplicate jobs (a crash, a sweep, a double enqueue) find nothing to do.
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Pool } from "pg";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps } from "@/db/schema";
 import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { getWorkflow } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
-import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, runInfo, type Due } from "./transitions";
+import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, runInfo, startNextQueued, type Due } from "./transitions";
 import { DEFAULT_RETRY, StepFailure, type RetryPolicy, type StepContext } from "./types";
 
 /** Domain errors a retry cannot fix; the rest (and every other error) are retried per the step's policy. */
@@ -87,25 +88,65 @@ const runInfoOf = (r: RunRef) => ({ id: r.id, type: r.type, subjectId: r.subject
 const refOfRun = (r: typeof workflowRuns.$inferSelect): RunRef => ({ id: r.id, type: r.type, subjectId: r.subjectId, orgId: r.orgId, input: r.input, stepCount: r.stepCount });
 
 /**
+ * Runs one of the engine's hot statements as a named prepared statement straight on the pool: PostgreSQL parses
+ * and plans it once per connection, and no query is built per call. Not for use inside a transaction.
+ */
+async function queryNamed<T>(db: Db, name: string, text: string, values: unknown[]): Promise<T[]> {
+  // getDb() is drizzle over a pg Pool; the Db type does not carry the client, the value does.
+  const pool = (db as Db & { $client: Pick<Pool, "query"> }).$client;
+  const result = await pool.query({ name, text, values });
+  return result.rows as T[];
+}
+
+/**
+ * The two statements below commit without waiting for the WAL flush (synchronous_commit off for their own
+ * transaction only). They only move a run from one step to the next: if PostgreSQL itself crashes right after,
+ * the last transition may be lost, and the step runs again (steps are idempotent) or the sweep re-enqueues it.
+ * Creates, failures and the end of a run (with its billing) stay synchronous.
+ */
+const ASYNC_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as async_commit`;
+
+// $1 run, $2 step index, $3 attempt.
+const CLAIM_SQL = `
+  with r as (
+    select id, type, subject_id, org_id, input, step_count from workflow_runs, ${ASYNC_COMMIT}
+    where id = $1 and status = 'running' and current_step = $2 and pause_requested is null
+    for update of workflow_runs
+  ), s as (
+    update workflow_steps st set status = 'running', attempts = $3, started_at = now(), finished_at = null, next_attempt_at = null
+    from r
+    where st.run_id = r.id and st.index = $2 and st.status <> 'succeeded' and (st.attempts < $3 or (st.attempts = $3 and st.status = 'running'))
+    returning st.name, r.id, r.type, r.subject_id, r.org_id, r.input, r.step_count
+  ), touched as (
+    update workflow_runs set updated_at = now() where id in (select id from s)
+  )
+  select * from s`;
+
+// $1 run, $2 step index, $3 attempt, $4 output (json), $5 duration in ms.
+const RECORD_AND_CLAIM_SQL = `
+  with r as (
+    select id from workflow_runs, ${ASYNC_COMMIT}
+    where id = $1 and status = 'running' and current_step = $2 and pause_requested is null and step_count > $2 + 1
+    for update of workflow_runs
+  ), done as (
+    update workflow_steps set status = 'succeeded', output = $4::jsonb, error = null, finished_at = now(), duration_ms = $5
+    where run_id in (select id from r) and index = $2 and attempts = $3 and status = 'running'
+    returning run_id
+  ), moved as (
+    update workflow_runs set current_step = $2 + 1, updated_at = now() where id in (select run_id from done)
+  ), claimed as (
+    update workflow_steps set status = 'running', attempts = attempts + 1, started_at = now(), finished_at = null, next_attempt_at = null
+    where run_id in (select run_id from done) and index = $2 + 1
+    returning name, attempts
+  )
+  select done.run_id, claimed.name, claimed.attempts from done left join claimed on true`;
+
+/**
  * The common claim in one statement: the run is running at this step with no pause asked, and this attempt is
  * the next one (or the same one, still marked running: its worker died). Anything else → the full check.
  */
 async function claimFast(db: Db, job: StepJob): Promise<Claim | undefined> {
-  const { rows } = await db.execute<ClaimRow>(sql`
-    with r as (
-      select id, type, subject_id, org_id, input, step_count from workflow_runs
-      where id = ${job.runId} and status = 'running' and current_step = ${job.stepIndex} and pause_requested is null
-      for update
-    ), s as (
-      update workflow_steps st set status = 'running', attempts = ${job.attempt}, started_at = now(), finished_at = null, next_attempt_at = null
-      from r
-      where st.run_id = r.id and st.index = ${job.stepIndex} and st.status <> 'succeeded'
-        and (st.attempts < ${job.attempt} or (st.attempts = ${job.attempt} and st.status = 'running'))
-      returning st.name, r.id, r.type, r.subject_id, r.org_id, r.input, r.step_count
-    ), touched as (
-      update workflow_runs set updated_at = now() where id in (select id from s)
-    )
-    select * from s`);
+  const rows = await queryNamed<ClaimRow>(db, "wf_claim_step", CLAIM_SQL, [job.runId, job.stepIndex, job.attempt]);
   const row = rows[0];
   return row ? { run: refOf(row), index: job.stepIndex, name: row.name, attempt: job.attempt } : undefined;
 }
@@ -146,12 +187,12 @@ async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promi
 
 type Outcome = { output?: Record<string, unknown>; failure?: unknown; failed: boolean; durationMs: number };
 
-async function runStep(db: Db, claim: Claim): Promise<Outcome> {
+async function runStep(db: Db, claim: Claim, memo: Map<string, unknown>): Promise<Outcome> {
   const stepDef = getWorkflow(claim.run.type).steps[claim.index]!;
   const policy = policyOf(claim.run.type, claim.index);
   const started = Date.now();
   try {
-    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfoOf(claim.run), stepIndex: claim.index, attempt: claim.attempt, output: outputReader(db, claim.run.id), signal: new AbortController().signal };
+    const ctx: StepContext<Record<string, unknown>> = { db, run: runInfoOf(claim.run), stepIndex: claim.index, attempt: claim.attempt, output: outputReader(db, claim.run.id), signal: new AbortController().signal, memo };
     const output = (await withTimeout((signal) => stepDef.run({ ...ctx, signal }), policy.timeoutMs)) ?? {};
     return { output, failed: false, durationMs: Date.now() - started };
   } catch (err) {
@@ -165,23 +206,13 @@ async function runStep(db: Db, claim: Claim): Promise<Outcome> {
  */
 async function recordAndClaimNext(db: Db, claim: Claim, outcome: Outcome): Promise<Claim | "unchanged" | "lost"> {
   const next = claim.index + 1;
-  const { rows } = await db.execute<{ run_id: string; name: string | null; attempts: number | null }>(sql`
-    with r as (
-      select id from workflow_runs
-      where id = ${claim.run.id} and status = 'running' and current_step = ${claim.index} and pause_requested is null and step_count > ${next}
-      for update
-    ), done as (
-      update workflow_steps set status = 'succeeded', output = ${JSON.stringify(outcome.output ?? {})}::jsonb, error = null, finished_at = now(), duration_ms = ${outcome.durationMs}
-      where run_id in (select id from r) and index = ${claim.index} and attempts = ${claim.attempt} and status = 'running'
-      returning run_id
-    ), moved as (
-      update workflow_runs set current_step = ${next}, updated_at = now() where id in (select run_id from done)
-    ), claimed as (
-      update workflow_steps set status = 'running', attempts = attempts + 1, started_at = now(), finished_at = null, next_attempt_at = null
-      where run_id in (select run_id from done) and index = ${next}
-      returning name, attempts
-    )
-    select done.run_id, claimed.name, claimed.attempts from done left join claimed on true`);
+  const rows = await queryNamed<{ run_id: string; name: string | null; attempts: number | null }>(db, "wf_record_and_claim_next", RECORD_AND_CLAIM_SQL, [
+    claim.run.id,
+    claim.index,
+    claim.attempt,
+    JSON.stringify(outcome.output ?? {}),
+    outcome.durationMs,
+  ]);
   const row = rows[0];
   if (!row) return "unchanged";
   // Cannot happen (every step has its row); the sweep re-enqueues the run's next step if it ever does.
@@ -192,10 +223,13 @@ async function recordAndClaimNext(db: Db, claim: Claim, outcome: Outcome): Promi
 async function executeRun(db: Db, job: StepJob, delivery: StepJobDelivery): Promise<"done" | "stale"> {
   let claim = (await claimFast(db, job)) ?? (await claimSlow(db, job, delivery));
   if (!claim) return "stale";
+  const memo = new Map<string, unknown>();
   for (;;) {
     // Execute outside any transaction (steps talk to clusters and may take long).
-    const outcome = await runStep(db, claim);
-    if (!outcome.failed) {
+    const outcome = await runStep(db, claim, memo);
+    if (!outcome.failed && claim.index + 1 >= claim.run.stepCount) {
+      if (await finishFast(db, claim, outcome)) return "done";
+    } else if (!outcome.failed) {
       const next = await recordAndClaimNext(db, claim, outcome);
       if (next === "lost") {
         log.error("workflows", "a step succeeded but the next one has no row", { runId: claim.run.id, step: claim.name });
@@ -209,6 +243,31 @@ async function executeRun(db: Db, job: StepJob, delivery: StepJobDelivery): Prom
     await recordOutcome(db, claim, outcome);
     return "done";
   }
+}
+
+/**
+ * The last step succeeded: records it and ends the run in one statement (then the run's onFinish and the subject's
+ * next queued run, as finishRun does), when this attempt still owns the step and the run is not being cancelled.
+ */
+async function finishFast(db: Db, claim: Claim, outcome: Outcome): Promise<boolean> {
+  return inTransaction(db, async (tx, due) => {
+    const { rows } = await tx.execute<Record<string, unknown>>(sql`
+      with r as (
+        select id from workflow_runs where id = ${claim.run.id} and status = 'running' and current_step = ${claim.index} for update
+      ), done as (
+        update workflow_steps set status = 'succeeded', output = ${JSON.stringify(outcome.output ?? {})}::jsonb, error = null, finished_at = now(), duration_ms = ${outcome.durationMs}
+        where run_id in (select id from r) and index = ${claim.index} and attempts = ${claim.attempt} and status = 'running'
+        returning run_id
+      )
+      update workflow_runs set current_step = ${claim.index + 1}, status = 'succeeded', error = null, finished_at = now(), updated_at = now(), pause_requested = null
+      where id in (select run_id from done)
+      returning id`);
+    if (!rows.length) return false;
+    const def = getWorkflow(claim.run.type);
+    if (def.onFinish) await def.onFinish({ db: tx as unknown as Db, run: runInfoOf(claim.run), status: "succeeded", error: null });
+    await startNextQueued(tx, due, claim.run.subjectId);
+    return true;
+  });
 }
 
 /** Records an outcome the one-statement path does not cover: failures, the last step, pauses, cancellations. */
@@ -264,7 +323,7 @@ async function executeCompensation(db: Db, job: StepJob): Promise<"done" | "stal
   let failure: unknown;
   try {
     await withTimeout(
-      (signal) => def.steps[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal }),
+      (signal) => def.steps[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal, memo: new Map() }),
       policy.timeoutMs,
     );
   } catch (err) {

@@ -14,15 +14,19 @@ export type StartRunInput = { type: string; subjectType: string; subjectId: stri
  * Creates a run in the caller's transaction. It starts at once when its subject has no active run, else it
  * waits its turn ("queued"); a type held by operators starts paused. Push the returned jobs with `due` after commit.
  */
-export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: StartRunInput) {
+export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: StartRunInput, opts: { newSubject?: boolean } = {}) {
   const def = getWorkflow(start.type);
   const input = def.input.parse(start.input) as Record<string, unknown>;
-  await lockSubject(tx, start.subjectId);
-  const [busy] = await tx
-    .select({ id: workflowRuns.id })
-    .from(workflowRuns)
-    .where(and(eq(workflowRuns.subjectId, start.subjectId), inArray(workflowRuns.status, [...ACTIVE, "queued"])))
-    .limit(1);
+  let busy: { id: string } | undefined;
+  // A subject created in this same transaction has no other run, and none can start before this commits.
+  if (!opts.newSubject) {
+    await lockSubject(tx, start.subjectId);
+    [busy] = await tx
+      .select({ id: workflowRuns.id })
+      .from(workflowRuns)
+      .where(and(eq(workflowRuns.subjectId, start.subjectId), inArray(workflowRuns.status, [...ACTIVE, "queued"])))
+      .limit(1);
+  }
   const [setting] = await tx.select().from(workflowTypeSettings).where(eq(workflowTypeSettings.type, start.type));
   const held = setting?.pauseNewRuns ?? false;
   const status = busy ? "queued" : held ? "paused" : "running";
@@ -41,9 +45,13 @@ export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: Star
       startedAt: status === "running" || status === "paused" ? new Date() : null,
     })
     .returning();
-  await tx.insert(workflowSteps).values(def.steps.map((s, index) => ({ runId: run!.id, index, name: s.name })));
+  // A running run's first step is due at once: written as such here rather than updated afterwards.
+  const now = new Date();
+  await tx
+    .insert(workflowSteps)
+    .values(def.steps.map((s, index) => ({ runId: run!.id, index, name: s.name, ...(index === 0 && status === "running" ? { nextAttemptAt: now } : {}) })));
   await recordAudit(tx, ctx, { orgId: start.orgId, action: "workflows.start", targetType: start.subjectType, targetId: start.subjectId, details: { runId: run!.id, type: start.type } });
-  if (status === "running") await makeStepDue(tx, due, run!.id, 0);
+  if (status === "running") due.push({ job: { runId: run!.id, stepIndex: 0, attempt: 1, kind: "run" }, delayMs: 0 });
   return run!;
 }
 

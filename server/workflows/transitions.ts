@@ -47,18 +47,14 @@ export async function finishRun(db: Db, tx: Tx, due: Due, run: typeof workflowRu
 /** Starts the oldest queued run of a subject when none is active. */
 export async function startNextQueued(tx: Tx, due: Due, subjectId: string): Promise<void> {
   await lockSubject(tx, subjectId);
-  const active = await tx
-    .select({ id: workflowRuns.id })
-    .from(workflowRuns)
-    .where(and(eq(workflowRuns.subjectId, subjectId), inArray(workflowRuns.status, ACTIVE)))
-    .limit(1);
-  if (active.length) return;
-  const [next] = await tx
+  // One read: an active run (if any) holds the subject; else the oldest queued one goes next.
+  const waiting = await tx
     .select()
     .from(workflowRuns)
-    .where(and(eq(workflowRuns.subjectId, subjectId), eq(workflowRuns.status, "queued")))
-    .orderBy(asc(workflowRuns.seq))
-    .limit(1);
+    .where(and(eq(workflowRuns.subjectId, subjectId), inArray(workflowRuns.status, [...ACTIVE, "queued"])))
+    .orderBy(asc(workflowRuns.seq));
+  if (waiting.some((r) => r.status !== "queued")) return;
+  const next = waiting[0];
   if (!next) return;
   const paused = !!next.pauseRequested;
   await tx

@@ -26,6 +26,11 @@ export type StepContext<I> = {
   output: (stepName: string) => Promise<Record<string, unknown> | undefined>;
   /** Aborted when the step exceeds its timeout. */
   signal: AbortSignal;
+  /**
+   * Shared by the steps one job runs back to back (e.g. the subject's record read once): a cache only, empty
+   * again after a crash, a retry or a pause. Changes to a subject arrive as runs queued behind this one.
+   */
+  memo: Map<string, unknown>;
 };
 
 export type StepDefinition<I> = {

@@ -7,10 +7,11 @@ import { QUEUES, type ProcessorRegistration } from "../queues";
 import type { WorkerTuning } from "../start-workers";
 // Registers the instance lifecycle workflows in this process.
 import "@/server/instances/workflows/definitions";
+import "@/server/scaling/workflows";
 
 export const workflowStepsProcessor: ProcessorRegistration & WorkerTuning = {
   queue: QUEUES.workflowSteps,
-  concurrency: 32,
+  concurrency: 64,
   // A killed worker's steps move on within ~10 s instead of BullMQ's default 30 s.
   stalledIntervalMs: 10_000,
   // A job runs a run's steps one after another, so it lives longer than one step: hand it on after every crash

@@ -5,6 +5,7 @@ import {
   applyRebalancingMove, listInstances, moveInstance, restartInstance, scaleInstance, scaleInstanceInput, startInstance, stopInstance,
 } from "@/server/instances/instances";
 import { revealCredentials } from "@/server/instances/instance-credentials";
+import { scalingSettingsInput, sleepInstance, updateScalingSettings, wakeInstance } from "@/server/scaling/sleep-wake";
 import { instanceEvents } from "@/server/instances/instance-k8s-events";
 import { getRun, listRuns, listWorkflowTypesWithSettings, runFilterInput } from "@/server/workflows/queries";
 import { cancelRun, pauseRun, resumeRun, retryRun, setTypeHeld } from "@/server/workflows/runs";
@@ -22,6 +23,9 @@ export const instancesRouter = router({
   stop: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => stopInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   start: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => startInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   restart: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => restartInstance(ctx.db, ctx, input.orgId, input.instanceId)),
+  sleep: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => sleepInstance(ctx.db, ctx, input.orgId, input.instanceId)),
+  wake: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => wakeInstance(ctx.db, ctx, input.orgId, input.instanceId)),
+  setScaling: orgProcedure("instances:manage").input(scalingSettingsInput).mutation(({ ctx, input }) => updateScalingSettings(ctx.db, ctx, input)),
   changePlan: orgProcedure("instances:manage").input(changePlanInput).mutation(({ ctx, input }) => changeInstancePlan(ctx.db, ctx, input)),
   delete: orgProcedure("instances:delete").input(one).mutation(({ ctx, input }) => deleteInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   revealCredentials: orgProcedure("instances:credentials").input(one).mutation(({ ctx, input }) => revealCredentials(ctx.db, ctx, input.orgId, input.instanceId)),

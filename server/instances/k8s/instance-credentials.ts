@@ -47,12 +47,19 @@ export async function readCredentialsSecret(clients: Pick<KubeClients, "core">, 
 
 /**
  * Returns the instance's credentials, creating the Secret (keys `username` and `password`) with generated
- * values only when it does not exist yet. Reads first and never overwrites, so a retried or repeated call
- * returns the same values; a concurrent creator wins and its values are returned.
+ * values only when it does not exist yet. Never overwrites, so a retried or repeated call returns the same
+ * values; a concurrent creator wins and its values are returned. With `createFirst` it tries the create before
+ * any read (one request when the Secret is new, as on a first provision; two when it exists).
  */
-export async function ensureCredentialsSecret(clients: Pick<KubeClients, "core">, ref: { namespace: string; secretName: string }): Promise<InstanceCredentials> {
-  const existing = await readCredentialsSecret(clients, ref);
-  if (existing) return existing;
+export async function ensureCredentialsSecret(
+  clients: Pick<KubeClients, "core">,
+  ref: { namespace: string; secretName: string },
+  options: { createFirst?: boolean } = {},
+): Promise<InstanceCredentials> {
+  if (!options.createFirst) {
+    const existing = await readCredentialsSecret(clients, ref);
+    if (existing) return existing;
+  }
   const fresh = generateCredentials();
   try {
     const created = await clients.core.createNamespacedSecret({

@@ -18,7 +18,7 @@ import {
 const input = z.object({ instanceId: z.uuid(), toClusterId: z.uuid().optional() });
 
 /** Sets the observed state when a run ends: success reaches `onSuccess`, failure says why. */
-function finish(onSuccess: (replicas: number) => "running" | "stopped" | "deleted"): WorkflowDefinition<InstanceInput>["onFinish"] {
+export function finish(onSuccess: (replicas: number) => "running" | "stopped" | "sleeping" | "deleted"): WorkflowDefinition<InstanceInput>["onFinish"] {
   return async ({ db, run, status, error }) => {
     const [row] = await db.select().from(instances).where(eq(instances.id, run.input.instanceId));
     if (!row) return;

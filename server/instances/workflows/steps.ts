@@ -25,8 +25,17 @@ type Ctx = StepContext<InstanceInput>;
 
 const k8sRetry = { attempts: 6, backoffMs: 1_000, maxBackoffMs: 30_000, timeoutMs: 60_000 };
 
-async function specAndClients(ctx: Ctx) {
+/** The instance's spec, read once per job: the steps a job runs back to back share it (see StepContext.memo). */
+async function specOf(ctx: Ctx): Promise<InstanceSpec> {
+  const hit = ctx.memo.get("instance-spec") as InstanceSpec | undefined;
+  if (hit) return hit;
   const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
+  ctx.memo.set("instance-spec", spec);
+  return spec;
+}
+
+async function specAndClients(ctx: Ctx) {
+  const spec = await specOf(ctx);
   if (!spec.instance.clusterId) throw new StepFailure("the instance has no cluster assigned", { retryable: false });
   return { spec, clients: await clientsForCluster(ctx.db, spec.instance.clusterId) };
 }
@@ -51,11 +60,12 @@ export const placeStepExcluding = (exclude: (ctx: Ctx) => string[] | Promise<str
   name: "place",
   retry: { attempts: 10, backoffMs: 2_000, maxBackoffMs: 60_000, timeoutMs: 30_000 },
   async run(ctx) {
-    const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
+    const spec = await specOf(ctx);
     const result = await placeAndReserve(ctx.db, spec.instance.id, placementRequest(spec), undefined, { excludeClusterIds: await exclude(ctx) });
     if (!result.placed) throw new StepFailure(`no capacity: ${result.reason}`, { retryable: true });
     if (spec.instance.clusterId !== result.clusterId) {
       await ctx.db.update(instances).set({ clusterId: result.clusterId }).where(eq(instances.id, spec.instance.id));
+      ctx.memo.set("instance-spec", { ...spec, instance: { ...spec.instance, clusterId: result.clusterId } });
     }
     return { clusterId: result.clusterId, nodes: result.nodes };
   },
@@ -93,7 +103,8 @@ export const credentialsStep: Step = {
   retry: k8sRetry,
   async run(ctx) {
     const { spec, clients } = await specAndClients(ctx);
-    await ensureCredentialsSecret(clients, { namespace: spec.instance.namespace, secretName: spec.credentialsSecret });
+    // Created first: on a first provision the Secret does not exist yet, so a read before would only answer 404.
+    await ensureCredentialsSecret(clients, { namespace: spec.instance.namespace, secretName: spec.credentialsSecret }, { createFirst: true });
     // The values stay in the cluster's Secret; the portal reads them once on request.
     return { secretName: spec.credentialsSecret };
   },
@@ -103,7 +114,10 @@ export const credentialsStep: Step = {
 export async function applyWorkload(ctx: Ctx, replicas?: number) {
   const { spec, clients } = await specAndClients(ctx);
   const { plan, instance, version } = spec;
-  const credentials = await ensureCredentialsSecret(clients, { namespace: instance.namespace, secretName: spec.credentialsSecret });
+  // A template that names no credentials (mentions none at all) needs no read of the Secret.
+  const credentials = version.manifestTemplate.includes("credentials.")
+    ? { credentials: { ...(await ensureCredentialsSecret(clients, { namespace: instance.namespace, secretName: spec.credentialsSecret })), secretName: spec.credentialsSecret } }
+    : {};
   const objects = renderTemplate(version.manifestTemplate, {
     name: instance.name,
     namespace: instance.namespace,
@@ -113,7 +127,7 @@ export async function applyWorkload(ctx: Ctx, replicas?: number) {
     cpu: millisToCpu(plan.cpuMillis),
     memory: mbToMemory(plan.memoryMb),
     storage: `${Math.max(plan.storageGb, 1)}Gi`,
-    credentials: { ...credentials, secretName: spec.credentialsSecret },
+    ...credentials,
   });
   await applyManifests(clients, objects, { reportChanges: false });
   return { objects: objects.length };
