@@ -18,7 +18,7 @@ const BURST = Number(process.env.BENCH_PROVISION_BURST ?? 1000);
 const STEADY_RATE = 20;
 const STEADY_SECONDS = Number(process.env.BENCH_PROVISION_STEADY_SECONDS ?? 60);
 const IN_FLIGHT = 64;
-// TEMP profiling
+// BENCH_CPU_PROF_DIR=<dir> writes a CPU profile of the workers and kubesim processes there (node --cpu-prof).
 const PROFILE_ARGS = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF_DIR] : [];
 
 export default async function run(): Promise<BenchmarkResult> {

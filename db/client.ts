@@ -17,7 +17,7 @@ export function getDb(): Db {
   if (!db) {
     const url = getEnv().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded PostgreSQL)");
-    pool = new Pool({ connectionString: url, max: 10 });
+    pool = new Pool({ connectionString: url, max: 20 });
     pool.on("error", (err) => console.error("[db] idle client error", err.message));
     db = drizzle(pool, { schema });
   }

@@ -347,8 +347,21 @@ function encode(o: Occurrence, value: string | number): string {
 
 type RenderResult = { objects: KubernetesObject[]; problems?: undefined } | { objects?: undefined; problems: TemplateProblem[] };
 
+/** Checked templates by text: every instance of a version renders the same text, so it is checked once. */
+const checkedTemplates = new Map<string, { problems: TemplateProblem[]; occurrences: ReturnType<typeof scanTemplate>["occurrences"] }>();
+
+function checkTemplateOnce(text: string) {
+  let checked = checkedTemplates.get(text);
+  if (!checked) {
+    checked = { problems: validateTemplate(text), occurrences: scanTemplate(text).occurrences };
+    if (checkedTemplates.size >= 64) checkedTemplates.delete(checkedTemplates.keys().next().value!);
+    checkedTemplates.set(text, checked);
+  }
+  return checked;
+}
+
 function render(text: string, values: TemplateValues): RenderResult {
-  const problems = validateTemplate(text);
+  const { problems, occurrences } = checkTemplateOnce(text);
   if (problems.length) return { problems };
   const parsed = valuesSchema.safeParse(values);
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => ({ message: `value ${i.path.join(".") || "(values)"} ${i.message}` })) };
@@ -367,7 +380,6 @@ function render(text: string, values: TemplateValues): RenderResult {
     "credentials.secretName": v.credentials?.secretName,
   };
 
-  const { occurrences } = scanTemplate(text);
   let out = "";
   let last = 0;
   for (const o of occurrences) {

@@ -98,20 +98,12 @@ async function queryNamed<T>(db: Db, name: string, text: string, values: unknown
   return result.rows as T[];
 }
 
-/**
- * The two statements below commit without waiting for the WAL flush (synchronous_commit off for their own
- * transaction only). They only move a run from one step to the next: if PostgreSQL itself crashes right after,
- * the last transition may be lost, and the step runs again (steps are idempotent) or the sweep re-enqueues it.
- * Creates, failures and the end of a run (with its billing) stay synchronous.
- */
-const ASYNC_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as async_commit`;
-
 // $1 run, $2 step index, $3 attempt.
 const CLAIM_SQL = `
   with r as (
-    select id, type, subject_id, org_id, input, step_count from workflow_runs, ${ASYNC_COMMIT}
+    select id, type, subject_id, org_id, input, step_count from workflow_runs
     where id = $1 and status = 'running' and current_step = $2 and pause_requested is null
-    for update of workflow_runs
+    for update
   ), s as (
     update workflow_steps st set status = 'running', attempts = $3, started_at = now(), finished_at = null, next_attempt_at = null
     from r
@@ -125,9 +117,9 @@ const CLAIM_SQL = `
 // $1 run, $2 step index, $3 attempt, $4 output (json), $5 duration in ms.
 const RECORD_AND_CLAIM_SQL = `
   with r as (
-    select id from workflow_runs, ${ASYNC_COMMIT}
+    select id from workflow_runs
     where id = $1 and status = 'running' and current_step = $2 and pause_requested is null and step_count > $2 + 1
-    for update of workflow_runs
+    for update
   ), done as (
     update workflow_steps set status = 'succeeded', output = $4::jsonb, error = null, finished_at = now(), duration_ms = $5
     where run_id in (select id from r) and index = $2 and attempts = $3 and status = 'running'

@@ -11,7 +11,7 @@ import "@/server/scaling/workflows";
 
 export const workflowStepsProcessor: ProcessorRegistration & WorkerTuning = {
   queue: QUEUES.workflowSteps,
-  concurrency: 64,
+  concurrency: 32,
   // A killed worker's steps move on within ~10 s instead of BullMQ's default 30 s.
   stalledIntervalMs: 10_000,
   // A job runs a run's steps one after another, so it lives longer than one step: hand it on after every crash
