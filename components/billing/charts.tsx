@@ -33,6 +33,7 @@ export function StackedColumnChart({
   emptyMax = 1,
   label,
   summary,
+  columnHeading = "Day",
 }: {
   columns: ChartColumn[];
   format: (v: number) => string;
@@ -42,6 +43,8 @@ export function StackedColumnChart({
   emptyMax?: number;
   label: string;
   summary: string;
+  /** Heading of the first column of the screen-reader table (what one column stands for). */
+  columnHeading?: string;
 }) {
   const [active, setActive] = useState<string | null>(null);
   const highest = Math.max(0, ...columns.map((c) => sum(c.segments)));
@@ -114,7 +117,7 @@ export function StackedColumnChart({
         <caption>{label}</caption>
         <thead>
           <tr>
-            <th scope="col">Day</th>
+            <th scope="col">{columnHeading}</th>
             <th scope="col">Total</th>
             {columns[0]?.segments.map((s) => (
               <th key={s.key} scope="col">

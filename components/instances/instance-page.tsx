@@ -1,5 +1,6 @@
-// One instance: desired vs observed state, how to reach it, what the role may do to it, why it runs where it runs,
-// the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s while anything is changing.
+// One instance: desired vs observed state, how to reach it, what the role may do to it, its traffic and scale to zero,
+// why it runs where it runs, the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s
+// while anything is changing.
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -17,6 +18,8 @@ import { InstanceRuns } from "./instance-runs";
 import { Endpoint, InstanceStatusBadge, isTransitional, stateLabel } from "./instance-status";
 import { planAndPrice } from "./instances-page";
 import { PlacementPanel } from "./placement-panel";
+import { ScaleToZeroCard } from "./scale-to-zero-card";
+import { TrafficCard, useTraffic } from "./traffic-card";
 
 type Instance = RouterOutputs["instances"]["get"];
 
@@ -33,6 +36,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.instances.get.queryOptions({ orgId: org.id, instanceId }), refetchInterval: (q) => pollInterval(q.state.data) });
   const [notice, setNotice] = useState<ActionNotice | null>(null);
+  const traffic = useTraffic(instanceId, pollInterval(query.data) < 5_000);
   const back = (
     <nav aria-label="Breadcrumb" className="mb-2 text-sm">
       <Link href={`/o/${org.slug}/instances`} className="text-zinc-500 hover:text-zinc-800">
@@ -68,7 +72,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
         <div className="min-w-0">
           <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight text-zinc-900">
             <span className="font-mono">{i.name}</span>
-            <InstanceStatusBadge state={i.observedState} className="text-sm" />
+            <InstanceStatusBadge state={i.observedState} message={i.statusMessage} className="text-sm" />
           </h1>
           <p className="mt-1 text-sm text-zinc-600">
             {i.serviceName} {i.version} · {planAndPrice(i.planName, i.priceMonthlyCents)}
@@ -94,13 +98,15 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
         </Alert>
       )}
 
-      <Overview instance={i} />
+      <Overview instance={i} lastActivityAt={traffic.data?.lastActivityAt ?? i.lastActivityAt} />
 
       <div className="mt-6 grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
-        <div className="min-w-0">
+        <div className="min-w-0 space-y-6">
+          <TrafficCard namespace={i.namespace} traffic={traffic} />
           <InstanceRuns instanceId={i.id} runs={i.runs} />
         </div>
         <div className="space-y-6">
+          {i.scaleToZero && <ScaleToZeroCard instance={i} traffic={traffic} />}
           <PlacementPanel placement={i.placement} clusterName={i.clusterName} observedState={i.observedState} />
           <CredentialsCard instanceId={i.id} instanceName={i.name} ready={!["pending", "provisioning", "deleting", "deleted"].includes(i.observedState)} />
         </div>
@@ -113,9 +119,12 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
   );
 }
 
-function Overview({ instance: i }: { instance: Instance }) {
+/** `lastActivityAt` comes from the traffic query when it has answered: it polls more often than the instance. */
+function Overview({ instance: i, lastActivityAt }: { instance: Instance; lastActivityAt: Instance["lastActivityAt"] }) {
   const desiredReplicas = i.desiredState === "running" ? i.desiredReplicas : 0;
-  const converged = i.desiredState === i.observedState && desiredReplicas === i.observedReplicas;
+  // Asleep is where a running scale-to-zero instance is meant to be while idle, not a drift to flag.
+  const asleep = i.desiredState === "running" && i.observedState === "sleeping";
+  const converged = asleep || (i.desiredState === i.observedState && desiredReplicas === i.observedReplicas);
   return (
     <Card>
       <dl className="grid divide-y divide-zinc-100 sm:grid-cols-2 sm:divide-y-0 lg:grid-cols-4">
@@ -127,6 +136,7 @@ function Overview({ instance: i }: { instance: Instance }) {
           <span className={cn("font-medium", converged ? "text-zinc-900" : "text-amber-800")}>{stateLabel(i.observedState)}</span>
           <span className="text-zinc-500"> · {plural(i.observedReplicas, "replica")} ready</span>
           {!converged && isTransitional(i.observedState) && <span className="block text-xs text-zinc-500">Converging to what you asked for</span>}
+          {asleep && <span className="block text-xs text-zinc-500">Wakes on the next request</span>}
         </Item>
         <Item label="Endpoint">
           <Endpoint live={i.observedState === "running"} host={i.endpointHost} port={i.endpointPort} className="text-sm" />
@@ -149,7 +159,7 @@ function Overview({ instance: i }: { instance: Instance }) {
           <span className="font-medium text-zinc-900">{i.serviceName}</span>
           <span className="text-zinc-500"> · {i.version} · {i.serviceKind}</span>
         </Item>
-        <Item label="Last activity">{i.lastActivityAt ? <Ago value={i.lastActivityAt} /> : <span className="text-zinc-500">None recorded</span>}</Item>
+        <Item label="Last activity">{lastActivityAt ? <Ago value={lastActivityAt} /> : <span className="text-zinc-500">None recorded</span>}</Item>
         <Item label="Created">
           <Ago value={i.createdAt} />
         </Item>

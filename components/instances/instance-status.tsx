@@ -1,8 +1,9 @@
-// How an instance's observed state looks (one colour per state) and which states are on their way somewhere.
+// How an instance's observed state looks (one colour per state; sleeping is indigo with a moon) and which states are
+// on their way somewhere.
 import type { ObservedState } from "@/db/schema";
 import { Badge, cn } from "@/components/ui";
 
-type Tone = "neutral" | "brand" | "green" | "amber" | "red";
+type Tone = "neutral" | "brand" | "green" | "amber" | "red" | "indigo";
 
 const looks: Record<ObservedState, { label: string; tone: Tone; moving?: boolean }> = {
   pending: { label: "Pending", tone: "neutral", moving: true },
@@ -11,7 +12,7 @@ const looks: Record<ObservedState, { label: string; tone: Tone; moving?: boolean
   updating: { label: "Updating", tone: "brand", moving: true },
   stopping: { label: "Stopping", tone: "amber", moving: true },
   stopped: { label: "Stopped", tone: "neutral" },
-  sleeping: { label: "Sleeping", tone: "neutral" },
+  sleeping: { label: "Sleeping", tone: "indigo" },
   failed: { label: "Failed", tone: "red" },
   deleting: { label: "Deleting", tone: "amber", moving: true },
   deleted: { label: "Deleted", tone: "neutral" },
@@ -28,10 +29,30 @@ export function stateLabel(state: string): string {
   return looks[state as ObservedState]?.label ?? state;
 }
 
-export function InstanceStatusBadge({ state, className }: { state: string; className?: string }) {
-  const look = looks[state as ObservedState] ?? { label: state, tone: "neutral" as const };
+/**
+ * The sleep and wake workflows pass through "stopping" and "updating"; their status message tells them apart from a
+ * stop or an update, so the badge can say "Going to sleep" or "Waking" (indigo, like "Sleeping").
+ */
+function lookOf(state: string, message?: string | null): { label: string; tone: Tone; moving?: boolean } {
+  if (state === "updating" && message && /^waking/i.test(message)) return { label: "Waking", tone: "indigo", moving: true };
+  if (state === "stopping" && message && /^going to sleep/i.test(message)) return { label: "Going to sleep", tone: "indigo", moving: true };
+  return looks[state as ObservedState] ?? { label: state, tone: "neutral" };
+}
+
+function MoonIcon() {
+  return (
+    <svg viewBox="0 0 16 16" aria-hidden="true" className="mr-1 size-3 shrink-0" fill="currentColor">
+      <path d="M13.5 10.2A5.75 5.75 0 0 1 5.8 2.5a5.75 5.75 0 1 0 7.7 7.7Z" />
+    </svg>
+  );
+}
+
+/** `message` (the instance's status message) lets the badge name the sleep and wake transitions. */
+export function InstanceStatusBadge({ state, message, className }: { state: string; message?: string | null; className?: string }) {
+  const look = lookOf(state, message);
   return (
     <Badge tone={look.tone} className={className}>
+      {state === "sleeping" && <MoonIcon />}
       {look.moving && <span aria-hidden="true" className="mr-1.5 size-1.5 animate-pulse rounded-full bg-current" />}
       {look.label}
     </Badge>
@@ -42,7 +63,7 @@ export function InstanceStatusBadge({ state, className }: { state: string; class
 export function InstanceStatus({ state, message, className }: { state: string; message?: string | null; className?: string }) {
   return (
     <div className={cn("flex min-w-0 flex-col items-start gap-1", className)}>
-      <InstanceStatusBadge state={state} />
+      <InstanceStatusBadge state={state} message={message} />
       {message && <span className={cn("max-w-64 text-xs", state === "failed" ? "text-red-700" : "text-zinc-500")}>{message}</span>}
     </div>
   );

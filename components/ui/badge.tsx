@@ -2,7 +2,7 @@
 import type { ReactNode } from "react";
 import { cn } from "./cn";
 
-type Tone = "neutral" | "brand" | "green" | "amber" | "red";
+type Tone = "neutral" | "brand" | "green" | "amber" | "red" | "indigo";
 
 const tones: Record<Tone, string> = {
   neutral: "bg-zinc-100 text-zinc-700 ring-zinc-200",
@@ -10,6 +10,7 @@ const tones: Record<Tone, string> = {
   green: "bg-green-50 text-green-700 ring-green-200",
   amber: "bg-amber-50 text-amber-800 ring-amber-200",
   red: "bg-red-50 text-red-700 ring-red-200",
+  indigo: "bg-indigo-50 text-indigo-700 ring-indigo-200",
 };
 
 export function Badge({ tone = "neutral", children, className }: { tone?: Tone; children: ReactNode; className?: string }) {

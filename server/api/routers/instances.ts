@@ -6,6 +6,7 @@ import {
 } from "@/server/instances/instances";
 import { revealCredentials } from "@/server/instances/instance-credentials";
 import { scalingSettingsInput, sleepInstance, updateScalingSettings, wakeInstance } from "@/server/scaling/sleep-wake";
+import { getInstanceTraffic } from "@/server/scaling/traffic";
 import { instanceEvents } from "@/server/instances/instance-k8s-events";
 import { getRun, listRuns, listWorkflowTypesWithSettings, runFilterInput } from "@/server/workflows/queries";
 import { cancelRun, pauseRun, resumeRun, retryRun, setTypeHeld } from "@/server/workflows/runs";
@@ -17,6 +18,9 @@ const runRef = z.object({ orgId: z.uuid(), runId: z.uuid() });
 export const instancesRouter = router({
   list: orgProcedure("instances:read").input(z.object({ orgId: z.uuid() })).query(({ ctx, input }) => listInstances(ctx.db, input.orgId)),
   get: orgProcedure("instances:read").input(one).query(({ ctx, input }) => getInstance(ctx.db, input.orgId, input.instanceId)),
+  traffic: orgProcedure("instances:read")
+    .input(one.extend({ minutes: z.number().int().min(1).max(120).default(60) }))
+    .query(({ ctx, input }) => getInstanceTraffic(ctx.db, input.orgId, input.instanceId, input.minutes)),
   events: orgProcedure("instances:read").input(one).query(({ ctx, input }) => instanceEvents(ctx.db, input.orgId, input.instanceId)),
   create: orgProcedure("instances:create").input(createInstanceInput).mutation(({ ctx, input }) => createInstance(ctx.db, ctx, input)),
   scale: orgProcedure("instances:manage").input(scaleInstanceInput).mutation(({ ctx, input }) => scaleInstance(ctx.db, ctx, input)),
