@@ -1,8 +1,12 @@
 // Workload endpoints: each Service with a selector gets a loopback HTTP port (status.loadBalancer and the
 // kubesim.fleetplane.dev/port annotation). It answers 200 with the serving pod and an echo of the request,
 // round-robin over Ready selected pods, and stops listening (connections refused) while none is Ready.
+// For gateway tests it also streams (`/_stream?chunks=N&delayMs=M`: N chunks M ms apart) and accepts WebSocket
+// upgrades on any path, echoing every message.
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { SimContext } from "./context";
 import { nsName, splitKey } from "./controllers/work-queue";
 import { R } from "./resources";
@@ -23,6 +27,97 @@ interface Endpoint {
   next: number;
   busy: boolean;
   dirty: boolean;
+  /** Open WebSocket connections, closed with the endpoint. */
+  sockets: Set<Duplex>;
+}
+
+const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+const WS_MAX_FRAME = 16 * 1024 * 1024;
+
+/** One unmasked WebSocket frame (servers never mask): `first` is the FIN bit and opcode byte. */
+export function encodeWsFrame(first: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  head[0] = first;
+  if (len < 126) head[1] = len;
+  else if (len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+/** Completes a WebSocket handshake and echoes every data frame (ping → pong, close → close). */
+function acceptEchoWebSocket(req: http.IncomingMessage, socket: Duplex, head: Buffer, headers: Record<string, string>): boolean {
+  const key = req.headers["sec-websocket-key"];
+  if (typeof key !== "string" || (req.headers.upgrade ?? "").toLowerCase() !== "websocket") return false;
+  const accept = createHash("sha1").update(key + WS_GUID).digest("base64");
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extra}\r\n`);
+  let buf: Buffer = head.length ? Buffer.from(head) : Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    for (;;) {
+      if (buf.length < 2) return;
+      const first = buf[0]!;
+      const masked = (buf[1]! & 0x80) !== 0;
+      let len = buf[1]! & 0x7f;
+      let offset = 2;
+      if (len === 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        offset = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (len > WS_MAX_FRAME) return void socket.destroy();
+      const total = offset + (masked ? 4 : 0) + len;
+      if (buf.length < total) return;
+      const payload = Buffer.from(buf.subarray(offset + (masked ? 4 : 0), total));
+      if (masked) {
+        const mask = buf.subarray(offset, offset + 4);
+        for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i & 3]!;
+      }
+      buf = buf.subarray(total);
+      const opcode = first & 0x0f;
+      if (opcode === 0x8) {
+        socket.end(encodeWsFrame(0x88, payload.subarray(0, 2)));
+        return;
+      }
+      if (opcode === 0x9) socket.write(encodeWsFrame(0x8a, payload));
+      else if (opcode !== 0xa) socket.write(encodeWsFrame(first, payload));
+    }
+  };
+  socket.on("data", onData);
+  if (buf.length) {
+    const first = buf;
+    buf = Buffer.alloc(0);
+    onData(first);
+  }
+  return true;
+}
+
+/** Answers `/_stream`: `chunks` chunks (`chunk <i>\n`), `delayMs` apart, as a chunked response. */
+function streamChunks(url: URL, res: http.ServerResponse, headers: Record<string, string>): void {
+  const chunks = Math.min(10_000, Math.max(0, Number(url.searchParams.get("chunks") ?? 5) || 0));
+  const delayMs = Math.min(60_000, Math.max(0, Number(url.searchParams.get("delayMs") ?? 100) || 0));
+  res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...headers });
+  res.flushHeaders();
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const next = () => {
+    if (res.destroyed) return;
+    if (sent >= chunks) return void res.end();
+    res.write(`chunk ${sent++}\n`);
+    timer = setTimeout(next, delayMs);
+  };
+  res.once("close", () => clearTimeout(timer));
+  next();
 }
 
 function selects(svc: KObject, pod: KObject): boolean {
@@ -96,7 +191,7 @@ export class WorkloadEndpoints {
       ep = undefined;
     }
     if (!ep) {
-      ep = { key, uid: svc.metadata.uid!, port: 0, listening: false, ready: [], next: 0, busy: false, dirty: false };
+      ep = { key, uid: svc.metadata.uid!, port: 0, listening: false, ready: [], next: 0, busy: false, dirty: false, sockets: new Set() };
       this.endpoints.set(key, ep);
       const wanted = Number(svc.metadata.annotations?.[PORT_ANNOTATION] ?? 0);
       ep.port = await this.reservePort(ep, wanted);
@@ -151,6 +246,10 @@ export class WorkloadEndpoints {
         }
         const pod = ep.ready[ep.next++ % ep.ready.length]!;
         const [ns, service] = splitKey(ep.key);
+        if (req.url?.startsWith("/_stream")) {
+          streamChunks(new URL(req.url, "http://kubesim"), res, { "X-Kubesim-Pod": pod });
+          return;
+        }
         const body = JSON.stringify({
           pod,
           namespace: ns,
@@ -164,6 +263,16 @@ export class WorkloadEndpoints {
         res.writeHead(200, { "Content-Type": "application/json", "X-Kubesim-Pod": pod });
         res.end(body);
       });
+    });
+    server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on("error", () => socket.destroy());
+      const pod = ep.ready.length > 0 ? ep.ready[ep.next++ % ep.ready.length]! : undefined;
+      if (!pod || !acceptEchoWebSocket(req, socket, head, { "X-Kubesim-Pod": pod })) {
+        socket.end(`HTTP/1.1 ${pod ? "400 Bad Request" : "503 Service Unavailable"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      ep.sockets.add(socket);
+      socket.once("close", () => ep.sockets.delete(socket));
     });
     server.keepAliveTimeout = 1000;
     return server;
@@ -222,6 +331,8 @@ export class WorkloadEndpoints {
     return new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      for (const socket of ep.sockets) socket.destroy();
+      ep.sockets.clear();
     });
   }
 

@@ -182,6 +182,7 @@ async function main(): Promise<void> {
   const port = String(parsed.PORT);
   supervisor.spawn("web", bin("next"), dev ? ["dev", "-p", port] : ["start", "-p", port], env);
   supervisor.spawn("workers", process.execPath, ["--import", "tsx", "workers/main.ts"], env);
+  supervisor.spawn("gateway", process.execPath, ["--import", "tsx", "server/gateway/main.ts"], env);
   if (useStripeEmulator) {
     const stripeUrl = new URL(env.STRIPE_API_URL!);
     supervisor.spawn(
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
 
   if (await waitForHttp(`http://127.0.0.1:${port}/`, 120_000)) {
     say("start", `Fleetplane is up: ${parsed.APP_URL}  (Ctrl-C stops everything)`);
+    say("start", `gateway: http://<namespace>.${parsed.FLEETPLANE_GATEWAY_DOMAIN}:${parsed.GATEWAY_PORT}/ or http://127.0.0.1:${parsed.GATEWAY_PORT}/i/<namespace>/`);
   }
 }
 

@@ -57,6 +57,14 @@ const schema = z
     BILLING_GRACE_DAYS: z.coerce.number().min(0).max(90).default(3),
     /** Seconds after an hour ends before its usage is exported, so most usage arrives before the first export. */
     BILLING_EXPORT_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    /** Port of the gateway, the reverse proxy in front of instances (`npm run gateway`). */
+    GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+    /** Domain under which instances answer as `<namespace>.<domain>` on the gateway (also `/i/<namespace>/…`). */
+    FLEETPLANE_GATEWAY_DOMAIN: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, "must be a domain name").default("localhost"),
+    /** Requests the gateway holds per sleeping instance while it wakes; more get 503 with Retry-After. */
+    GATEWAY_HOLD_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(1000),
+    /** Milliseconds a held request waits for its instance to wake before a 503 with Retry-After. */
+    GATEWAY_HOLD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     /** Seed demo users and catalog on start. */
     SEED_DEMO: bool.default(true),
   })

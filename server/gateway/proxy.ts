@@ -54,7 +54,7 @@ export function upstreamRequestHeaders(req: http.IncomingMessage, opts: { prefix
 /** The upstream's response headers to pass to the client. */
 export function clientResponseHeaders(res: http.IncomingMessage, extra?: Record<string, string>, keepUpgrade = false): http.OutgoingHttpHeaders {
   const drop = connectionTokens(res.headers);
-  const out: http.OutgoingHttpHeaders = {};
+  const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(res.headers)) {
     if (value === undefined) continue;
     if (keepUpgrade && (name === "connection" || name === "upgrade")) {
@@ -115,6 +115,8 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
         dispatched();
         if (!withBody || bodyStarted) return;
         bodyStarted = true;
+        // Send the head now, so requests dispatched in order reach the upstream in order.
+        upReq.flushHeaders();
         req.pipe(upReq);
       };
       upReq.once("socket", (s) => {
