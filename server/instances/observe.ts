@@ -16,15 +16,16 @@ export async function setObserved(
   // message alone cannot change it, so it needs no usage check (a plain update instead of a 6-statement transaction).
   if (changes.observedState === undefined && changes.observedReplicas === undefined && changes.deletedAt === undefined) {
     await db.update(instances).set({ ...changes, updatedAt: new Date() }).where(eq(instances.id, instanceId));
-    await publishInstanceChange(instanceId);
+    if (!(db instanceof PgTransaction)) await publishInstanceChange(instanceId);
     return;
   }
   const write = async (tx: DbOrTx) => {
     await tx.update(instances).set({ ...changes, updatedAt: new Date() }).where(eq(instances.id, instanceId));
     await recordUsageState(tx, instanceId);
   };
-  // Called inside a transaction already (a run's onFinish): that one makes both writes atomic, no savepoint needed.
-  if (db instanceof PgTransaction) await write(db);
-  else await db.transaction(write);
+  // Called inside a transaction already (a run's onFinish): that one makes both writes atomic, no savepoint needed,
+  // and the change is announced after it commits (instance workflows announce every finished run).
+  if (db instanceof PgTransaction) return write(db);
+  await db.transaction(write);
   await publishInstanceChange(instanceId);
 }

@@ -8,7 +8,7 @@ import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { getWorkflow } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
-import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, runInfo, startNextQueued, type Due } from "./transitions";
+import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, noteFinished, runInfo, startNextQueued, type Due } from "./transitions";
 import { DEFAULT_RETRY, StepFailure, type RetryPolicy, type StepContext } from "./types";
 
 /** Domain errors a retry cannot fix; the rest (and every other error) are retried per the step's policy. */
@@ -257,6 +257,7 @@ async function finishFast(db: Db, claim: Claim, outcome: Outcome): Promise<boole
     if (!rows.length) return false;
     const def = getWorkflow(claim.run.type);
     if (def.onFinish) await def.onFinish({ db: tx as unknown as Db, run: runInfoOf(claim.run), status: "succeeded", error: null });
+    noteFinished(due, runInfoOf(claim.run));
     await startNextQueued(tx, due, claim.run.subjectId);
     return true;
   });

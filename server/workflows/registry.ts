@@ -1,5 +1,5 @@
 // The workflow definitions known to this process, registered once at import by each domain.
-import type { WorkflowDefinition } from "./types";
+import type { RunInfo, WorkflowDefinition } from "./types";
 
 const definitions = new Map<string, WorkflowDefinition<never>>();
 
@@ -16,4 +16,19 @@ export function getWorkflow(type: string): WorkflowDefinition<Record<string, unk
 
 export function listWorkflowTypes(): { type: string; title: string; steps: string[] }[] {
   return [...definitions.values()].map((d) => ({ type: d.type, title: d.title, steps: d.steps.map((s) => s.name) }));
+}
+
+type FinishedListener = (run: RunInfo<Record<string, unknown>>) => Promise<void>;
+const finishedListeners: FinishedListener[] = [];
+
+/**
+ * Called after the transaction that ended a run has committed (onFinish runs inside it, so it cannot tell the
+ * world: a notification sent there could be read before the change is visible).
+ */
+export function onRunFinished(listener: FinishedListener): void {
+  finishedListeners.push(listener);
+}
+
+export async function notifyRunFinished(run: RunInfo<Record<string, unknown>>): Promise<void> {
+  for (const l of finishedListeners) await l(run).catch(() => {});
 }

@@ -3,18 +3,25 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps, type RunStatus } from "@/db/schema";
-import { getWorkflow } from "./registry";
+import { getWorkflow, notifyRunFinished } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
 import type { RunInfo } from "./types";
 
-export type Due = { job: StepJob; delayMs: number }[];
+/** Step jobs that became due in a transaction, and the runs it ended: both acted on only after commit. */
+export type Due = { job: StepJob; delayMs: number }[] & { finished?: RunInfo<Record<string, unknown>>[] };
 
-/** Runs `fn` in a transaction, then enqueues what it made due. */
+/** Runs `fn` in a transaction, then enqueues what it made due and announces the runs it ended. */
 export async function inTransaction<T>(db: Db, fn: (tx: Tx, due: Due) => Promise<T>): Promise<T> {
   const due: Due = [];
   const result = await db.transaction((tx) => fn(tx, due));
   for (const d of due) await enqueueStepJob(d.job, d.delayMs);
+  for (const run of due.finished ?? []) await notifyRunFinished(run);
   return result;
+}
+
+/** Remembers that the transaction ends `run` (see inTransaction). */
+export function noteFinished(due: Due, run: RunInfo<Record<string, unknown>>): void {
+  (due.finished ??= []).push(run);
 }
 
 /** Statuses that hold the subject: later runs of the same subject wait while one of these exists. */
@@ -41,6 +48,7 @@ export async function finishRun(db: Db, tx: Tx, due: Due, run: typeof workflowRu
     .where(eq(workflowRuns.id, run.id));
   const def = getWorkflow(run.type);
   if (def.onFinish) await def.onFinish({ db: tx as unknown as Db, run: runInfo(run), status, error });
+  noteFinished(due, runInfo(run));
   await startNextQueued(tx, due, run.subjectId);
 }
 

@@ -2,7 +2,8 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters, instances } from "@/db/schema";
-import { registerWorkflow } from "@/server/workflows/registry";
+import { onRunFinished, registerWorkflow } from "@/server/workflows/registry";
+import { publishInstanceChange } from "../instance-events";
 import type { WorkflowDefinition } from "@/server/workflows/types";
 import { namespaceFor } from "../instance-spec";
 import { loadInstanceSpec } from "../instance-spec";
@@ -32,6 +33,12 @@ export function finish(onSuccess: (replicas: number) => "running" | "stopped" | 
     }
   };
 }
+
+// A finished run changed the instance (onFinish wrote it inside the run's transaction): tell the gateway and the
+// portal once that transaction has committed.
+onRunFinished(async (run) => {
+  if (run.type.startsWith("instance-")) await publishInstanceChange(run.subjectId);
+});
 
 export const INSTANCE_WORKFLOWS = {
   provision: "instance-provision",

@@ -12,6 +12,8 @@ import { getRedis } from "@/server/redis/client";
 import { findIdleInstances, sleepIdleInstances } from "@/server/scaling/idle-detection";
 import { ACTIVITY_HASH, drainRequestUsage, REQUESTS_HASH } from "@/server/scaling/request-usage-drain";
 import { requestWake } from "@/server/scaling/sleep-wake";
+import { startGateway, type Gateway } from "@/server/gateway/gateway";
+import { call } from "../gateway/helpers";
 import { startKubesim, type Kubesim } from "@/kubesim/index";
 import { workflowStepsProcessor } from "@/workers/processors/workflows";
 import { startWorkers } from "@/workers/start-workers";
@@ -121,3 +123,37 @@ describe("sleep and wake", () => {
     expect(row?.lastActivityAt?.getTime()).toBe(at);
   });
 });
+
+describe("through the gateway", () => {
+  let gateway: Gateway;
+  let id = "";
+  let namespace = "";
+
+  beforeAll(async () => {
+    gateway = await startGateway({ port: 0, domain: "gw.test" });
+    const created = await owner.instances.create({ orgId, planId: planIds["hello-web/free"]!, name: "sleeper" });
+    id = created.id;
+    namespace = created.namespace;
+    await settle(id, "running");
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it("wakes a sleeping instance on the first requests: one wake run, every request answered 200 in order", async () => {
+    const first = await call(gateway.port, `/i/${namespace}/`);
+    expect(first.status, first.body).toBe(200);
+    await owner.instances.sleep({ orgId, instanceId: id });
+    await settle(id, "sleeping");
+    await new Promise((r) => setTimeout(r, 300));
+    const replies = await Promise.all(Array.from({ length: 500 }, (_, n) => call(gateway.port, `/i/${namespace}/n${n}`)));
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
+    expect(replies.every((r) => r.headers["x-fleetplane-cold-start"] === "1")).toBe(true);
+    const db = getDb();
+    const wakes = await db.select().from(workflowRuns).where(and(eq(workflowRuns.subjectId, id), eq(workflowRuns.type, "instance-wake")));
+    expect(wakes).toHaveLength(1);
+    expect((await call(gateway.port, "/", { host: `${namespace}.gw.test` })).headers["x-fleetplane-cold-start"]).toBeUndefined();
+  });
+});
+
