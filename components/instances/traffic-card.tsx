@@ -27,15 +27,6 @@ export function useTraffic(instanceId: string, busy: boolean) {
   });
 }
 
-/**
- * Where the gateway serves the instance. The gateway's public domain is not exposed to the browser yet, so this is
- * the path form relative to the gateway.
- * TODO: show `http://<namespace>.<gateway domain>` once the portal knows the gateway's domain.
- */
-export function gatewayPath(namespace: string): string {
-  return `/i/${namespace}/`;
-}
-
 const rate = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const count = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
@@ -74,8 +65,8 @@ export function TrafficCard({ namespace, traffic }: { namespace: string; traffic
             {data?.lastActivityAt ? <Ago value={data.lastActivityAt} className="font-medium text-zinc-900" /> : <span className="text-zinc-500">{data ? "None recorded" : "…"}</span>}
           </Fact>
           <Fact label="Gateway address">
-            <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs break-all text-zinc-900">{gatewayPath(namespace)}</code>
-            <span className="mt-1 block text-xs text-zinc-500">Relative to the gateway; a request there wakes a sleeping instance.</span>
+            <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs break-all text-zinc-900">{data?.gatewayUrl ?? `…/i/${namespace}/`}</code>
+            {data && <span className="mt-1 block text-xs text-zinc-500">or {data.gatewayPathUrl} — a request there wakes a sleeping instance.</span>}
           </Fact>
         </dl>
         {traffic.isPending ? (

@@ -3,13 +3,14 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, workflowRuns } from "@/db/schema";
+import { getEnv } from "@/server/env";
 import { DomainError } from "@/server/errors/domain-error";
 import { readRequestRate } from "@/server/gateway/request-rate";
 import { SCALING_WORKFLOWS } from "./workflows";
 
 export async function getInstanceTraffic(db: Db, orgId: string, instanceId: string, minutes = 60) {
   const [row] = await db
-    .select({ lastActivityAt: instances.lastActivityAt })
+    .select({ lastActivityAt: instances.lastActivityAt, namespace: instances.namespace })
     .from(instances)
     .where(and(eq(instances.id, instanceId), eq(instances.orgId, orgId)));
   if (!row) throw new DomainError("NOT_FOUND", "Instance not found");
@@ -20,8 +21,13 @@ export async function getInstanceTraffic(db: Db, orgId: string, instanceId: stri
     .orderBy(desc(workflowRuns.seq))
     .limit(50);
   const buckets = await readRequestRate(instanceId, minutes);
+  const env = getEnv();
+  const port = env.GATEWAY_PORT === 80 ? "" : `:${env.GATEWAY_PORT}`;
   return {
     lastActivityAt: row.lastActivityAt,
+    /** Where clients reach it: by host name, or by path on the gateway's own host. */
+    gatewayUrl: `http://${row.namespace}.${env.FLEETPLANE_GATEWAY_DOMAIN}${port}/`,
+    gatewayPathUrl: `http://${env.FLEETPLANE_GATEWAY_DOMAIN}${port}/i/${row.namespace}/`,
     /** Requests per second, per 10-second bucket. */
     rate: buckets.map((b) => ({ t: b.t, perSecond: b.requests / 10 })),
     history: runs.map((r) => ({

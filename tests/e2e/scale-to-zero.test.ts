@@ -150,7 +150,7 @@ describe("scale to zero on the instance page", () => {
     await s2z.getByText("(plan default)").waitFor();
     await s2z.getByText("It has not slept yet.").waitFor();
     const traffic = card(page, "Traffic");
-    await traffic.getByText(`/i/${(await instanceRow()).namespace}/`, { exact: true }).waitFor();
+    await traffic.getByText(`${(await instanceRow()).namespace}.localhost:8080/`, { exact: false }).first().waitFor();
     await traffic.getByText("No requests in the last hour").waitFor();
     await shot(page, "01-running");
   });
