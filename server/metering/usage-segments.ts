@@ -1,6 +1,6 @@
 // Keeps each instance's open usage segment in step with what it runs: any change of billable replicas, plan size
 // or kept storage closes the open segment at that moment and opens the next, so usage is exact to the millisecond.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { instances, plans, usageSegments, type ObservedState } from "@/db/schema";
 import type { SegmentShape } from "./usage-math";
@@ -30,12 +30,13 @@ const accrues = (s: SegmentShape) => s.replicas > 0 || s.storageGb > 0;
  * the next one at `at`. Call it in the transaction that changed the instance. Serialized per instance.
  */
 export async function recordUsageState(tx: DbOrTx, instanceId: string, at: Date = new Date()): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"usage:" + instanceId}))`);
+  // The instance row lock serializes changes per instance (the caller's update usually holds it already).
   const [row] = await tx
     .select({ instance: instances, plan: plans })
     .from(instances)
     .innerJoin(plans, eq(plans.id, instances.planId))
-    .where(eq(instances.id, instanceId));
+    .where(eq(instances.id, instanceId))
+    .for("update", { of: instances });
   if (!row) return;
   const shape = billableShape(row.instance, row.plan);
   // Locked: a metering pass holding the row commits first, so metered_until below is the latest.
