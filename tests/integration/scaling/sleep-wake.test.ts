@@ -4,7 +4,8 @@ import type { Worker } from "bullmq";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { instances, plans, services, usageRollups, users, workflowRuns } from "@/db/schema";
+import { billingAccounts, instances, plans, services, usageRollups, users, workflowRuns } from "@/db/schema";
+import { publishInstanceChange } from "@/server/instances/instance-events";
 import { seedDemo } from "@/db/seed";
 import { closeQueues } from "@/server/jobs/queues";
 import { invalidatePlacementView } from "@/server/placement/reserve-placement";
@@ -158,5 +159,20 @@ describe("through the gateway", () => {
     expect(wakes).toHaveLength(1);
     expect((await call(gateway.port, "/", { host: `${namespace}.gw.test` })).headers["x-fleetplane-cold-start"]).toBeUndefined();
   });
-});
 
+  it("does not wake an instance of a suspended organization: 402, and no wake run", async () => {
+    const db = getDb();
+    await owner.instances.sleep({ orgId, instanceId: id });
+    await settle(id, "sleeping");
+    await db.insert(billingAccounts).values({ orgId, status: "suspended" }).onConflictDoUpdate({ target: billingAccounts.orgId, set: { status: "suspended" } });
+    await publishInstanceChange(id);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await db.select().from(workflowRuns).where(and(eq(workflowRuns.subjectId, id), eq(workflowRuns.type, "instance-wake")));
+    const reply = await call(gateway.port, `/i/${namespace}/`);
+    expect(reply.status).toBe(402);
+    expect(await requestWake(db, id)).toEqual({ runId: null, started: false });
+    const after = await db.select().from(workflowRuns).where(and(eq(workflowRuns.subjectId, id), eq(workflowRuns.type, "instance-wake")));
+    expect(after).toHaveLength(before.length);
+    expect((await owner.instances.get({ orgId, instanceId: id })).observedState).toBe("sleeping");
+  });
+});
