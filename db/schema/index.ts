@@ -6,3 +6,4 @@ export * from "./clusters";
 export * from "./workflows";
 export * from "./instances";
 export * from "./billing";
+export * from "./health";

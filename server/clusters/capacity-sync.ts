@@ -5,6 +5,7 @@ import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { clusterNodes, clusters, reservations, type ClusterStatusValue } from "@/db/schema";
 import { createKubeClients } from "@/server/k8s/kube-client";
+import { monitorClusterHealth } from "@/server/health/monitor";
 import { describeKubeError } from "@/server/k8s/describe-kube-error";
 import { log } from "@/server/log";
 import { INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, podHoldsCapacity, podRequests, snapshotNode, type NodeLoad, type NodeSnapshot } from "./node-snapshot";
@@ -155,7 +156,8 @@ export function clusterStatusOf(nodes: readonly NodeSnapshot[]): { status: Clust
 
 /** Stores a full view of a cluster (from a list or an informer cache) in one transaction. */
 export async function storeClusterView(db: Db, clusterId: string, view: { nodes: Iterable<V1Node>; pods: Iterable<V1Pod>; namespaces: Iterable<V1Namespace> }) {
-  const nodes = [...view.nodes].map(snapshotNode);
+  const rawNodes = [...view.nodes];
+  const nodes = rawNodes.map(snapshotNode);
   const pods = [...view.pods];
   const namespaces = [...view.namespaces];
   const loads = computeNodeLoads(pods, managedNamespaceNames(namespaces));
@@ -167,12 +169,15 @@ export async function storeClusterView(db: Db, clusterId: string, view: { nodes:
     await reconcileReservations(tx, clusterId, observedInstanceNodes(pods, namespaces));
     await tx.update(clusters).set({ status, statusReason: reason, lastSyncedAt: new Date() }).where(eq(clusters.id, clusterId));
   });
+  // The same view tells how each instance there is doing.
+  await monitorClusterHealth(db, clusterId, { pods, nodes: rawNodes, reachable: true });
   return { nodes: nodes.length, status };
 }
 
 /** Marks a cluster unreachable with a plain reason (its stored nodes are kept as the last known view). */
 export async function markUnreachable(db: Db, clusterId: string, reason: string): Promise<void> {
   await db.update(clusters).set({ status: "unreachable", statusReason: reason }).where(eq(clusters.id, clusterId));
+  await monitorClusterHealth(db, clusterId, { pods: [], nodes: [], reachable: false });
 }
 
 /** Full resync of one cluster: list nodes, namespaces and pods, then store. Unreachable clusters are marked so. */

@@ -8,6 +8,7 @@ import type { WorkerTuning } from "../start-workers";
 // Registers the instance lifecycle workflows in this process.
 import "@/server/instances/workflows/definitions";
 import "@/server/scaling/workflows";
+import "@/server/health/workflows";
 
 export const workflowStepsProcessor: ProcessorRegistration & WorkerTuning = {
   queue: QUEUES.workflowSteps,

@@ -1,0 +1,91 @@
+// The health monitor: after every view of a cluster (watch events, full resyncs) it judges each running instance
+// there, keeps instance_health current, opens incidents for problems that last, resolves them when the instance
+// is healthy again, and hands live incidents to the recovery ladder.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { instanceHealth, instances, workflowRuns, type HealthCause } from "@/db/schema";
+import { log } from "@/server/log";
+import { publishInstanceChange } from "@/server/instances/instance-events";
+import { addIncidentEvent, ensureIncident, liveIncidentsOf, resolveIncident } from "./incidents";
+import { judgeInstanceHealth, type HealthVerdict } from "./instance-health";
+import { advanceRecovery } from "./recovery";
+
+export type MonitorSettings = {
+  /** A pod may take this long to become Ready before it counts. */
+  notReadyGraceMs: number;
+  /** A problem must last this long before an incident opens (crash loops and lost nodes open at once). */
+  confirmMs: number;
+};
+
+export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { notReadyGraceMs: 60_000, confirmMs: 5_000 };
+let settings = DEFAULT_MONITOR_SETTINGS;
+
+/** Tests and benchmarks shorten the timers. */
+export function configureMonitor(next: Partial<MonitorSettings>): void {
+  settings = { ...settings, ...next };
+}
+
+const IMMEDIATE: HealthCause[] = ["crash_loop", "node_lost", "image_pull"];
+const nodeReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+/** Judges every running instance of a cluster from a view of its pods and nodes. */
+export async function monitorClusterHealth(db: Db, clusterId: string, view: { pods: Iterable<V1Pod>; nodes: Iterable<V1Node>; reachable: boolean }, now = new Date()): Promise<void> {
+  const live = await db
+    .select({ id: instances.id, orgId: instances.orgId, name: instances.name, namespace: instances.namespace, desiredReplicas: instances.desiredReplicas })
+    .from(instances)
+    .where(
+      and(
+        eq(instances.clusterId, clusterId),
+        isNull(instances.deletedAt),
+        eq(instances.desiredState, "running"),
+        eq(instances.observedState, "running"),
+        // A run under way (deploy, restart, recovery) changes the pods on purpose: judge it when it is done.
+        sql`not exists (select 1 from ${workflowRuns} r where r.subject_id = ${instances.id} and r.status in ('queued', 'running', 'paused', 'cancelling'))`,
+      ),
+    );
+  if (live.length === 0) return;
+  // An instance owns its namespace: its pods are the pods there.
+  const namespaces = new Set(live.map((i) => i.namespace));
+  const byNamespace = new Map<string, V1Pod[]>();
+  for (const p of view.pods) {
+    const ns = p.metadata?.namespace;
+    if (ns && namespaces.has(ns)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), p]);
+  }
+  const ready = new Map([...view.nodes].map((n) => [n.metadata!.name!, nodeReady(n)] as const));
+  const previous = new Map((await db.select().from(instanceHealth).where(inArray(instanceHealth.instanceId, live.map((i) => i.id)))).map((h) => [h.instanceId, h]));
+  for (const inst of live) {
+    const verdict = judgeInstanceHealth({ pods: byNamespace.get(inst.namespace) ?? [], nodeReady: ready, desiredReplicas: inst.desiredReplicas, clusterReachable: view.reachable, now: now.getTime(), notReadyGraceMs: settings.notReadyGraceMs });
+    const before = previous.get(inst.id);
+    const same = before && before.status === verdict.status && before.cause === verdict.cause;
+    const since = same ? before.since : now;
+    await db
+      .insert(instanceHealth)
+      .values({ instanceId: inst.id, status: verdict.status, cause: verdict.cause, detail: verdict.detail, readyReplicas: verdict.readyReplicas, restarts: verdict.restarts, since, checkedAt: now })
+      .onConflictDoUpdate({ target: instanceHealth.instanceId, set: { status: verdict.status, cause: verdict.cause, detail: verdict.detail, readyReplicas: verdict.readyReplicas, restarts: verdict.restarts, since, checkedAt: now } });
+    if (!same) await publishInstanceChange(inst.id);
+    try {
+      await actOn(db, { id: inst.id, orgId: inst.orgId, name: inst.name, clusterId }, verdict, since, now);
+    } catch (err) {
+      log.error("health", "acting on an instance's health failed", { instanceId: inst.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+async function actOn(db: Db, inst: { id: string; orgId: string; name: string; clusterId: string }, verdict: HealthVerdict, since: Date, now: Date): Promise<void> {
+  const open = await liveIncidentsOf(db, inst.id);
+  if (verdict.status === "healthy") {
+    for (const incident of open) await resolveIncident(db, incident, incident.attempts > 0 ? "recovered" : "healed", incident.attempts > 0 ? "healthy again after recovery" : "healthy again by itself", now);
+    return;
+  }
+  if (!verdict.cause) return;
+  const lasted = now.getTime() - since.getTime();
+  if (!IMMEDIATE.includes(verdict.cause) && lasted < settings.confirmMs) return;
+  const { incident, opened } = await ensureIncident(db, { orgId: inst.orgId, instanceId: inst.id, clusterId: inst.clusterId, name: inst.name }, verdict.cause, verdict.detail ?? verdict.cause);
+  if (opened) log.warn("health", "incident opened", { instanceId: inst.id, cause: verdict.cause, detail: verdict.detail });
+  // A different problem replaced the one an older incident was about: that one is over.
+  for (const other of open) if (other.kind !== verdict.cause) await resolveIncident(db, other, "healed", `replaced by: ${verdict.cause.replace("_", " ")}`, now);
+  if (!opened && incident.status === "needs_attention") return;
+  await advanceRecovery(db, incident, verdict, now);
+  if (opened) await addIncidentEvent(db, incident.id, "note", `${verdict.readyReplicas} replica(s) ready, ${verdict.restarts} restart(s)`);
+}
