@@ -3,6 +3,7 @@ import { apiKeysRouter } from "./routers/api-keys";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { billingRouter, usageRouter } from "./routers/billing";
+import { incidentsRouter } from "./routers/incidents";
 import { catalogRouter } from "./routers/catalog";
 import { clustersRouter, placementRouter } from "./routers/clusters";
 import { fleetRouter, instancesRouter, runsRouter } from "./routers/instances";
@@ -25,6 +26,7 @@ export const appRouter = router({
   fleet: fleetRouter,
   usage: usageRouter,
   billing: billingRouter,
+  incidents: incidentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

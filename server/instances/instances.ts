@@ -3,7 +3,7 @@
 import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
-import { clusters, instances, organizations, placementDecisions, plans, services, serviceVersions, workflowRuns } from "@/db/schema";
+import { clusters, instanceHealth, instances, organizations, placementDecisions, plans, services, serviceVersions, workflowRuns } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record-audit";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
@@ -281,5 +281,6 @@ export async function getInstance(db: DbOrTx, orgId: string, instanceId: string)
   if (!row) throw new DomainError("NOT_FOUND", "Instance not found");
   const runs = await db.select().from(workflowRuns).where(eq(workflowRuns.subjectId, instanceId)).orderBy(desc(workflowRuns.seq)).limit(20);
   const [decision] = await db.select().from(placementDecisions).where(eq(placementDecisions.subjectId, instanceId));
-  return { ...row, runs: runs.map((r) => ({ ...r, title: titleOf(r.type) })), placement: decision ?? null };
+  const [health] = await db.select().from(instanceHealth).where(eq(instanceHealth.instanceId, instanceId));
+  return { ...row, runs: runs.map((r) => ({ ...r, title: titleOf(r.type) })), placement: decision ?? null, health: health ?? null };
 }

@@ -48,10 +48,13 @@ export const permissions = {
   "workflows:read": { scope: "org", roles: ["owner", "admin", "member", "viewer"], description: "See the organization's workflow runs step by step" },
   "workflows:control": { scope: "org", roles: ["owner", "admin", "member"], description: "Pause, resume, retry or cancel the organization's runs" },
   "audit:read": { scope: "org", roles: admins, description: "Page through the organization's audit log" },
+  "incidents:read": { scope: "org", roles: all, description: "See incidents of the organization's instances and what recovery did" },
   "usage:read": { scope: "org", roles: all, description: "See usage by day and by instance with the cost estimate, and whether billing needs attention" },
   "billing:read": { scope: "org", roles: ["owner", "admin", "billing"], description: "See the subscription, billing period and invoices" },
   "billing:manage": { scope: "org", roles: ["owner", "billing"], description: "Subscribe through Stripe Checkout and manage payment in the Stripe Customer Portal" },
 
+  "platform_incidents:read": { scope: "platform", platformRoles: staff, description: "See every incident in the fleet with its timeline" },
+  "platform_incidents:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Acknowledge incidents, add notes, stop or trigger automatic recovery" },
   "platform_billing:read": { scope: "platform", platformRoles: staff, description: "See usage and revenue per organization and plan" },
   "platform_audit:read": { scope: "platform", platformRoles: staff, description: "Read the audit log of every organization" },
   "platform_orgs:read": { scope: "platform", platformRoles: staff, description: "List every organization" },
