@@ -65,6 +65,8 @@ const schema = z
     GATEWAY_HOLD_MAX_REQUESTS: z.coerce.number().int().min(1).max(100_000).default(1000),
     /** Milliseconds a held request waits for its instance to wake before a 503 with Retry-After. */
     GATEWAY_HOLD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** Bearer token that /api/metrics requires (Prometheus `authorization` credentials); unset serves it to anyone. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     /** Seed demo users and catalog on start. */
     SEED_DEMO: bool.default(true),
   })

@@ -1,7 +1,9 @@
 // Request metering in memory, flushed to Redis every few seconds in one MULTI: hourly request counts and last
-// activity (drained into usage events by the workers) and 10-second request buckets for the requests/s chart.
+// activity (drained into usage events by the workers), 10-second request buckets for the requests/s chart, and
+// never-drained gateway totals (requests, bytes) that /api/metrics exposes as counters.
 import type { Redis } from "ioredis";
 import { log } from "@/server/log";
+import { redisKey } from "@/server/redis/client";
 
 export const RATE_BUCKET_SECONDS = 10;
 export const RATE_TTL_SECONDS = 2 * 60 * 60;
@@ -13,6 +15,8 @@ export type MeterKeys = {
   activity: string;
   /** Hash per instance: `<10-second bucket epoch seconds>` → requests. */
   rate: (instanceId: string) => string;
+  /** Hash `requests`, `bytes_in`, `bytes_out` → totals of every gateway since ever; default redisKey("gateway", "totals"). */
+  totals?: string;
 };
 
 type Pending = { requests: number; lastAt: number; byHour: Map<number, number>; byBucket: Map<number, number> };
@@ -26,6 +30,8 @@ return 0`;
 
 export class RequestMeter {
   private pending = new Map<string, Pending>();
+  private pendingBytes = { in: 0, out: 0 };
+  private readonly totalsKey: string;
   /** Totals since start, per instance (stats, benchmarks). */
   readonly totals = new Map<string, InstanceTraffic>();
   private timer: NodeJS.Timeout | undefined;
@@ -35,7 +41,9 @@ export class RequestMeter {
     private readonly redis: Redis,
     private readonly keys: MeterKeys,
     private readonly flushEveryMs = 2000,
-  ) {}
+  ) {
+    this.totalsKey = keys.totals ?? redisKey("gateway", "totals");
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
@@ -64,6 +72,8 @@ export class RequestMeter {
     const t = this.total(instanceId);
     t.bytesIn += bytesIn;
     t.bytesOut += bytesOut;
+    this.pendingBytes.in += bytesIn;
+    this.pendingBytes.out += bytesOut;
   }
 
   private total(instanceId: string): InstanceTraffic {
@@ -82,17 +92,24 @@ export class RequestMeter {
   }
 
   private async doFlush(): Promise<void> {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.pendingBytes.in === 0 && this.pendingBytes.out === 0) return;
     const batch = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = new Map();
+    this.pendingBytes = { in: 0, out: 0 };
     const multi = this.redis.multi();
+    let requests = 0;
     for (const [id, p] of batch) {
+      requests += p.requests;
       for (const [hour, n] of p.byHour) multi.hincrby(this.keys.requests, `${id}:${hour}`, n);
       multi.eval(HSET_MAX, 1, this.keys.activity, id, String(p.lastAt));
       const rateKey = this.keys.rate(id);
       for (const [bucket, n] of p.byBucket) multi.hincrby(rateKey, String(bucket), n);
       multi.expire(rateKey, RATE_TTL_SECONDS);
     }
+    if (requests > 0) multi.hincrby(this.totalsKey, "requests", requests);
+    if (bytes.in > 0) multi.hincrby(this.totalsKey, "bytes_in", bytes.in);
+    if (bytes.out > 0) multi.hincrby(this.totalsKey, "bytes_out", bytes.out);
     try {
       const results = await multi.exec();
       if (!results) throw new Error("transaction aborted");
@@ -101,11 +118,13 @@ export class RequestMeter {
       if (failed) log.warn("gateway", "a request counter update failed", { error: failed[0]!.message });
     } catch (err) {
       log.warn("gateway", "request counter flush failed; retrying with the next flush", { error: (err as Error).message });
-      this.restore(batch);
+      this.restore(batch, bytes);
     }
   }
 
-  private restore(batch: Map<string, Pending>): void {
+  private restore(batch: Map<string, Pending>, bytes: { in: number; out: number }): void {
+    this.pendingBytes.in += bytes.in;
+    this.pendingBytes.out += bytes.out;
     for (const [id, p] of batch) {
       const cur = this.pending.get(id);
       if (!cur) {
