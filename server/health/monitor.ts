@@ -10,6 +10,7 @@ import { publishInstanceChange } from "@/server/instances/instance-events";
 import { addIncidentEvent, ensureIncident, liveIncidentsOf, resolveIncident } from "./incidents";
 import { judgeInstanceHealth, type HealthVerdict } from "./instance-health";
 import { advanceRecovery } from "./recovery";
+import { notifyIncident } from "@/server/notifications/incident-notifications";
 
 export type MonitorSettings = {
   /** A pod may take this long to become Ready before it counts. */
@@ -75,14 +76,21 @@ export async function monitorClusterHealth(db: Db, clusterId: string, view: { po
 async function actOn(db: Db, inst: { id: string; orgId: string; name: string; clusterId: string }, verdict: HealthVerdict, since: Date, now: Date): Promise<void> {
   const open = await liveIncidentsOf(db, inst.id);
   if (verdict.status === "healthy") {
-    for (const incident of open) await resolveIncident(db, incident, incident.attempts > 0 ? "recovered" : "healed", incident.attempts > 0 ? "healthy again after recovery" : "healthy again by itself", now);
+    for (const incident of open) {
+      const message = incident.attempts > 0 ? "healthy again after recovery" : "healthy again by itself";
+      await resolveIncident(db, incident, incident.attempts > 0 ? "recovered" : "healed", message, now);
+      await notifyIncident(db, incident, "resolved", message);
+    }
     return;
   }
   if (!verdict.cause) return;
   const lasted = now.getTime() - since.getTime();
   if (!IMMEDIATE.includes(verdict.cause) && lasted < settings.confirmMs) return;
   const { incident, opened } = await ensureIncident(db, { orgId: inst.orgId, instanceId: inst.id, clusterId: inst.clusterId, name: inst.name }, verdict.cause, verdict.detail ?? verdict.cause);
-  if (opened) log.warn("health", "incident opened", { instanceId: inst.id, cause: verdict.cause, detail: verdict.detail });
+  if (opened) {
+    log.warn("health", "incident opened", { instanceId: inst.id, cause: verdict.cause, detail: verdict.detail });
+    await notifyIncident(db, incident, "opened", verdict.detail ?? verdict.cause);
+  }
   // A different problem replaced the one an older incident was about: that one is over.
   for (const other of open) if (other.kind !== verdict.cause) await resolveIncident(db, other, "healed", `replaced by: ${verdict.cause.replace("_", " ")}`, now);
   if (!opened && incident.status === "needs_attention") return;

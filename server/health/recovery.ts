@@ -8,6 +8,7 @@ import { DomainError } from "@/server/errors/domain-error";
 import { changeAndRun, moveInstance } from "@/server/instances/instances";
 import { log } from "@/server/log";
 import { addIncidentEvent, type Incident } from "./incidents";
+import { notifyIncident } from "@/server/notifications/incident-notifications";
 import type { HealthVerdict } from "./instance-health";
 import { HEALTH_WORKFLOWS } from "./workflows";
 
@@ -38,6 +39,7 @@ const ctx = systemContext("recovery");
 async function escalate(db: Db, incident: Incident, why: string): Promise<void> {
   await db.update(incidents).set({ status: "needs_attention", nextActionAt: null }).where(eq(incidents.id, incident.id));
   await addIncidentEvent(db, incident.id, "escalated", `needs a person: ${why}`);
+  await notifyIncident(db, incident, "escalated", why);
   log.warn("health", "incident needs attention", { incidentId: incident.id, why });
 }
 
