@@ -9,6 +9,7 @@ import { clustersProcessor, clusterWatchTask } from "./processors/clusters";
 import { workflowStepsProcessor } from "./processors/workflows";
 import { billingProcessor, stripeEventsProcessor } from "./processors/billing";
 import { scalingProcessor } from "./processors/scaling";
+import { notificationsProcessor } from "./processors/notifications";
 import { startWorkers } from "./start-workers";
 
 /** Housekeeping: a heartbeat every minute so health checks can tell the workers are alive. */
@@ -27,7 +28,7 @@ const maintenance: ProcessorRegistration = {
 };
 
 /** Every processed queue. Later issues add one line each. */
-const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor, billingProcessor, stripeEventsProcessor, scalingProcessor];
+const registrations: ProcessorRegistration[] = [maintenance, clustersProcessor, workflowStepsProcessor, billingProcessor, stripeEventsProcessor, scalingProcessor, notificationsProcessor];
 
 /** Long-running tasks besides queues. */
 const backgroundTasks: BackgroundTask[] = [clusterWatchTask];

@@ -1,4 +1,4 @@
-// Organization settings: the name (owners rename it), its address, and leaving the organization.
+// Organization settings: the name (owners rename it), its address, webhooks, and leaving the organization.
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
@@ -8,13 +8,15 @@ import { useTRPC } from "@/lib/trpc/client";
 import { fieldErrorsOf, formErrorMessage } from "@/lib/trpc/errors";
 import { can, roleLabels } from "@/lib/roles";
 import { useOrg } from "./org-context";
+import { WebhooksCard } from "./webhooks-card";
 
 export function SettingsPage() {
   return (
     <>
-      <PageHeader title="Settings" description="Your organization's name and your membership." />
+      <PageHeader title="Settings" description="Your organization's name, its webhooks and your membership." />
       <div className="space-y-6">
         <RenameCard />
+        <WebhooksCard />
         <LeaveCard />
       </div>
     </>

@@ -7,3 +7,4 @@ export * from "./workflows";
 export * from "./instances";
 export * from "./billing";
 export * from "./health";
+export * from "./notifications";

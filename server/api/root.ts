@@ -9,6 +9,7 @@ import { clustersRouter, placementRouter } from "./routers/clusters";
 import { fleetRouter, instancesRouter, runsRouter } from "./routers/instances";
 import { invitationsRouter } from "./routers/invitations";
 import { membersRouter, orgsRouter } from "./routers/orgs";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -27,6 +28,7 @@ export const appRouter = router({
   usage: usageRouter,
   billing: billingRouter,
   incidents: incidentsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,6 +15,8 @@ export const QUEUES = {
   stripeEvents: "stripe-events",
   /** Scale to zero: request counts from gateways into usage, idle instances to sleep. */
   scaling: "scaling",
+  /** Incident notices: webhook delivery attempts (with a sweep for lost ones) and outbox emails. */
+  notifications: "notifications",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

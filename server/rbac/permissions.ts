@@ -40,6 +40,8 @@ export const permissions = {
   "apikeys:list": { scope: "org", roles: admins, description: "See the organization's API keys (never their secrets)" },
   "apikeys:create": { scope: "org", roles: admins, description: "Create an API key acting with a role; the secret is shown once" },
   "apikeys:revoke": { scope: "org", roles: admins, description: "Revoke an API key at once" },
+  "webhooks:read": { scope: "org", roles: admins, description: "See the organization's webhooks (never their secrets) and their recent deliveries" },
+  "webhooks:manage": { scope: "org", roles: admins, description: "Add, enable, disable, test or delete webhooks; a new webhook's signing secret is shown once" },
   "instances:read": { scope: "org", roles: all, description: "See instances, their state, runs and events" },
   "instances:create": { scope: "org", roles: ["owner", "admin", "member"], description: "Create an instance of a plan" },
   "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart, sleep, wake or pin awake an instance, or change its plan" },
