@@ -1,5 +1,5 @@
 // One instance: desired vs observed state, how to reach it, what the role may do to it, its traffic and scale to zero,
-// why it runs where it runs, the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s
+// its health and incidents, why it runs where it runs, the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s
 // while anything is changing.
 "use client";
 import { useQuery } from "@tanstack/react-query";
@@ -9,6 +9,7 @@ import { Alert, Card, ErrorMessage, LoadingBlock, cn } from "@/components/ui";
 import { useOrg } from "@/components/org/org-context";
 import { Ago } from "@/components/workflows/relative-time";
 import { isRunMoving } from "@/components/workflows/run-status";
+import { InstanceHealth, InstanceIncidentsCard } from "@/components/incidents/instance-health";
 import { useTRPC } from "@/lib/trpc/client";
 import type { RouterOutputs } from "@/lib/trpc/types";
 import { CredentialsCard } from "./credentials-card";
@@ -78,6 +79,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
             {i.serviceName} {i.version} · {planAndPrice(i.planName, i.priceMonthlyCents)}
           </p>
           {i.statusMessage && <p className={cn("mt-1 text-sm", i.observedState === "failed" ? "text-red-700" : "text-zinc-500")}>{capitalize(i.statusMessage)}</p>}
+          {i.desiredState !== "deleted" && <InstanceHealth health={i.health} className="mt-2" />}
         </div>
         <InstanceActions instance={i} onNotice={setNotice} />
       </div>
@@ -106,6 +108,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
           <InstanceRuns instanceId={i.id} runs={i.runs} />
         </div>
         <div className="space-y-6">
+          <InstanceIncidentsCard instanceId={i.id} />
           {i.scaleToZero && <ScaleToZeroCard instance={i} traffic={traffic} />}
           <PlacementPanel placement={i.placement} clusterName={i.clusterName} observedState={i.observedState} />
           <CredentialsCard instanceId={i.id} instanceName={i.name} ready={!["pending", "provisioning", "deleting", "deleted"].includes(i.observedState)} />

@@ -1,7 +1,7 @@
 // The runs of one instance: the current (or latest) run's live step timeline, then earlier runs that expand to their steps.
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { RunStatus } from "@/db/schema";
 import { Card, CardHeader, EmptyState, ErrorMessage, LoadingBlock, cn } from "@/components/ui";
 import { AppIcon } from "@/components/icons";
@@ -66,6 +66,7 @@ export function InstanceRuns({ instanceId, runs }: { instanceId: string; runs: R
   const org = useOrg();
   const focus = focusRunOf(runs);
   const others = runs.filter((r) => r.id !== focus?.id);
+  const target = useRunFromHash(runs.map((r) => r.id).join(","));
   if (!can(org.role, "workflows:read")) {
     return (
       <Card>
@@ -77,16 +78,35 @@ export function InstanceRuns({ instanceId, runs }: { instanceId: string; runs: R
   return (
     <div className="space-y-6">
       {focus ? (
-        <FocusRun key={focus.id} run={focus} instanceId={instanceId} />
+        <div id={`run-${focus.id}`} className="scroll-mt-6">
+          <FocusRun key={focus.id} run={focus} instanceId={instanceId} />
+        </div>
       ) : (
         <Card>
           <CardHeader title="Activity" />
           <EmptyState icon={<AppIcon name="workflows" />} title="No runs yet" description="Every change to this instance runs as a workflow of steps you can watch here." />
         </Card>
       )}
-      {others.length > 0 && <EarlierRuns runs={others} instanceId={instanceId} />}
+      {others.length > 0 && <EarlierRuns key={target ?? ""} runs={others} instanceId={instanceId} initialOpen={target} />}
     </div>
   );
+}
+
+/** The run a "#run-<id>" link (from an incident's timeline) points at, once it is on the page; scrolls to it. */
+function useRunFromHash(ids: string): string | null {
+  const [hash, setHash] = useState("");
+  useEffect(() => {
+    const read = () => setHash(window.location.hash);
+    read();
+    window.addEventListener("hashchange", read);
+    return () => window.removeEventListener("hashchange", read);
+  }, []);
+  const id = /^#run-([0-9a-f-]{36})$/.exec(hash)?.[1] ?? null;
+  const present = !!id && ids.includes(id);
+  useEffect(() => {
+    if (present && id) requestAnimationFrame(() => document.getElementById(`run-${id}`)?.scrollIntoView({ block: "start" }));
+  }, [present, id]);
+  return present ? id : null;
 }
 
 function useInvalidateInstance(instanceId: string) {
@@ -129,14 +149,14 @@ function FocusRun({ run: row, instanceId }: { run: RunRow; instanceId: string })
   );
 }
 
-function EarlierRuns({ runs, instanceId }: { runs: RunRow[]; instanceId: string }) {
-  const [open, setOpen] = useState<string | null>(null);
+function EarlierRuns({ runs, instanceId, initialOpen }: { runs: RunRow[]; instanceId: string; initialOpen: string | null }) {
+  const [open, setOpen] = useState<string | null>(initialOpen);
   return (
     <Card>
       <CardHeader title="Other runs" description="Every change to this instance, newest first. Open one to see its steps." />
       <ul className="divide-y divide-zinc-100">
         {runs.map((r) => (
-          <li key={r.id}>
+          <li key={r.id} id={`run-${r.id}`} className="scroll-mt-6">
             <button
               type="button"
               aria-expanded={open === r.id}

@@ -14,6 +14,7 @@ function navFor(org: CurrentOrg): NavItem[] {
   const base = `/o/${org.slug}`;
   const items: (NavItem | false)[] = [
     { href: `${base}/instances`, label: "Instances", icon: "instances" },
+    can(org.role, "incidents:read") && { href: `${base}/incidents`, label: "Incidents", icon: "incidents" },
     { href: `${base}/usage`, label: "Usage & billing", icon: "usage" },
     { href: `${base}/members`, label: "Members", icon: "members" },
     can(org.role, "apikeys:list") && { href: `${base}/api-keys`, label: "API keys", icon: "key" },

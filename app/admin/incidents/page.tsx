@@ -1,16 +1,14 @@
-// /admin/incidents: a later release brings this section; the page says so.
+// /admin/incidents: every incident in the fleet, counted and filtered by status and organization.
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/admin/coming-soon";
+import { Suspense } from "react";
+import { AdminIncidentsPage } from "@/components/admin/incidents/incidents-page";
 
 export const metadata: Metadata = { title: "Incidents" };
 
 export default function Page() {
   return (
-    <ComingSoon
-      title="Incidents"
-      icon="incidents"
-      description="Detected failures and what recovery did about them."
-      note="Incidents arrive with health monitoring: failures that automatic recovery could not fix will wait for a person here."
-    />
+    <Suspense>
+      <AdminIncidentsPage />
+    </Suspense>
   );
 }
