@@ -100,9 +100,9 @@ export async function stopRecovery(db: Db, ctx: ActorContext, incidentId: string
 
 /** Turns automatic recovery back on and makes its next step due now (the monitor takes it on its next pass). */
 export async function triggerRecovery(db: Db, ctx: ActorContext, incidentId: string) {
-  await liveIncident(db, incidentId);
+  const incident = await liveIncident(db, incidentId);
   await db.update(incidents).set({ autoRecovery: true, nextActionAt: null, status: "open", attempts: 0 }).where(eq(incidents.id, incidentId));
   await addIncidentEvent(db, incidentId, "note", "recovery triggered again", { actor: actorLabel(ctx.actor) });
-  await recordAudit(db, ctx, { orgId: null, action: "incidents.trigger_recovery", targetType: "incident", targetId: incidentId });
+  await recordAudit(db, ctx, { orgId: incident.orgId, action: "incidents.trigger_recovery", targetType: "incident", targetId: incidentId });
   return { ok: true };
 }

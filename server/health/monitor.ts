@@ -10,22 +10,11 @@ import { publishInstanceChange } from "@/server/instances/instance-events";
 import { addIncidentEvent, ensureIncident, liveIncidentsOf, resolveIncident } from "./incidents";
 import { judgeInstanceHealth, type HealthVerdict } from "./instance-health";
 import { advanceRecovery } from "./recovery";
+import { configureHealth, healthSettings } from "./settings";
 import { notifyIncident } from "@/server/notifications/incident-notifications";
 
-export type MonitorSettings = {
-  /** A pod may take this long to become Ready before it counts. */
-  notReadyGraceMs: number;
-  /** A problem must last this long before an incident opens (crash loops and lost nodes open at once). */
-  confirmMs: number;
-};
-
-export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { notReadyGraceMs: 60_000, confirmMs: 5_000 };
-let settings = DEFAULT_MONITOR_SETTINGS;
-
-/** Tests and benchmarks shorten the timers. */
-export function configureMonitor(next: Partial<MonitorSettings>): void {
-  settings = { ...settings, ...next };
-}
+/** Tests and benchmarks shorten the timers (see settings.ts). */
+export const configureMonitor = configureHealth;
 
 const IMMEDIATE: HealthCause[] = ["crash_loop", "node_lost", "image_pull"];
 const nodeReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
@@ -56,7 +45,7 @@ export async function monitorClusterHealth(db: Db, clusterId: string, view: { po
   const ready = new Map([...view.nodes].map((n) => [n.metadata!.name!, nodeReady(n)] as const));
   const previous = new Map((await db.select().from(instanceHealth).where(inArray(instanceHealth.instanceId, live.map((i) => i.id)))).map((h) => [h.instanceId, h]));
   for (const inst of live) {
-    const verdict = judgeInstanceHealth({ pods: byNamespace.get(inst.namespace) ?? [], nodeReady: ready, desiredReplicas: inst.desiredReplicas, clusterReachable: view.reachable, now: now.getTime(), notReadyGraceMs: settings.notReadyGraceMs });
+    const verdict = judgeInstanceHealth({ pods: byNamespace.get(inst.namespace) ?? [], nodeReady: ready, desiredReplicas: inst.desiredReplicas, clusterReachable: view.reachable, now: now.getTime(), notReadyGraceMs: healthSettings().notReadyGraceMs });
     const before = previous.get(inst.id);
     const same = before && before.status === verdict.status && before.cause === verdict.cause;
     const since = same ? before.since : now;
@@ -85,7 +74,7 @@ async function actOn(db: Db, inst: { id: string; orgId: string; name: string; cl
   }
   if (!verdict.cause) return;
   const lasted = now.getTime() - since.getTime();
-  if (!IMMEDIATE.includes(verdict.cause) && lasted < settings.confirmMs) return;
+  if (!IMMEDIATE.includes(verdict.cause) && lasted < healthSettings().confirmMs) return;
   const { incident, opened } = await ensureIncident(db, { orgId: inst.orgId, instanceId: inst.id, clusterId: inst.clusterId, name: inst.name }, verdict.cause, verdict.detail ?? verdict.cause);
   if (opened) {
     log.warn("health", "incident opened", { instanceId: inst.id, cause: verdict.cause, detail: verdict.detail });

@@ -6,6 +6,7 @@ import { loadInstanceSpec } from "@/server/instances/instance-spec";
 import { restartWorkload } from "@/server/instances/k8s/restart";
 import type { InstanceInput } from "@/server/instances/workflows/steps";
 import { registerWorkflow } from "@/server/workflows/registry";
+import { deleteInstanceNamespace } from "@/server/instances/k8s/delete-namespace";
 
 export const HEALTH_WORKFLOWS = { restartPods: "instance-recover-restart", evictLostPods: "instance-recover-evict" } as const;
 
@@ -53,6 +54,29 @@ registerWorkflow<InstanceInput>({
           });
         }
         return { evicted: victims.map((p) => p.metadata!.name), nodes: [...lost] };
+      },
+    },
+  ],
+});
+
+export const STALE_COPY_REMOVAL = "stale-copy-removal";
+
+/**
+ * Removes the copy an instance left on a cluster it moved away from while that cluster did not answer (a
+ * failover). Retried for as long as the cluster stays away; the gateway already routes to the new copy, so the
+ * old one never serves through Fleetplane, and it is deleted as soon as its cluster is back.
+ */
+registerWorkflow<{ clusterId: string; namespace: string; instanceId: string }>({
+  type: STALE_COPY_REMOVAL,
+  title: "Remove a stale copy",
+  input: z.object({ clusterId: z.uuid(), namespace: z.string().min(1), instanceId: z.uuid() }),
+  steps: [
+    {
+      name: "remove-namespace",
+      retry: { attempts: 500, backoffMs: 2_000, maxBackoffMs: 60_000, timeoutMs: 30_000 },
+      async run(ctx) {
+        const { state } = await deleteInstanceNamespace(await clientsForCluster(ctx.db, ctx.run.input.clusterId), ctx.run.input.namespace);
+        return { state };
       },
     },
   ],

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters, instances } from "@/db/schema";
 import { onRunFinished, registerWorkflow } from "@/server/workflows/registry";
+import { kubeStatusOf } from "@/server/k8s/kube-status";
 import { publishInstanceChange } from "../instance-events";
 import type { WorkflowDefinition } from "@/server/workflows/types";
 import { namespaceFor } from "../instance-spec";
@@ -147,8 +148,18 @@ registerWorkflow<InstanceInput>({
         const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
         if (!left?.fromClusterId || left.fromClusterId === spec.instance.clusterId) return { removed: false };
         const { deleteInstanceNamespace } = await import("../k8s/delete-namespace");
-        await deleteInstanceNamespace(await clientsForCluster(ctx.db, left.fromClusterId), left.fromNamespace ?? namespaceFor(spec.instance.id, spec.instance.name));
-        return { removed: true };
+        const namespace = left.fromNamespace ?? namespaceFor(spec.instance.id, spec.instance.name);
+        try {
+          await deleteInstanceNamespace(await clientsForCluster(ctx.db, left.fromClusterId), namespace);
+          return { removed: true };
+        } catch (err) {
+          // The old cluster does not answer (a failover): the new copy serves already; the old one is removed
+          // by a run of its own as soon as that cluster is back.
+          if (kubeStatusOf(err)) throw err;
+          const { scheduleStaleCopyRemoval } = await import("@/server/health/stale-copies");
+          await scheduleStaleCopyRemoval(ctx.db, { clusterId: left.fromClusterId, namespace, instanceId: spec.instance.id, orgId: spec.instance.orgId });
+          return { removed: false, deferred: true };
+        }
       },
     },
   ],
