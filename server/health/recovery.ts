@@ -21,7 +21,7 @@ type Rung = { action: "restart" | "evict" | "move" | "failover"; tries: number; 
 function ladder(cause: HealthCause, stateless: boolean): Rung {
   switch (cause) {
     case "crash_loop":
-      return { action: "restart", tries: 3, backoffMs: 10_000 };
+      return { action: "restart", tries: 3, backoffMs: 4_000 };
     case "not_ready":
       return { action: "restart", tries: 1, backoffMs: 30_000 };
     case "node_lost":
