@@ -8,6 +8,7 @@ import { createKubeClients } from "@/server/k8s/kube-client";
 import { monitorClusterHealth } from "@/server/health/monitor";
 import { describeKubeError } from "@/server/k8s/describe-kube-error";
 import { log } from "@/server/log";
+import { getRedis, redisKey } from "@/server/redis/client";
 import { INSTANCE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, podHoldsCapacity, podRequests, snapshotNode, type NodeLoad, type NodeSnapshot } from "./node-snapshot";
 import { loadKubeconfig } from "./cluster-credentials";
 
@@ -169,15 +170,37 @@ export async function storeClusterView(db: Db, clusterId: string, view: { nodes:
     await reconcileReservations(tx, clusterId, observedInstanceNodes(pods, namespaces));
     await tx.update(clusters).set({ status, statusReason: reason, lastSyncedAt: new Date() }).where(eq(clusters.id, clusterId));
   });
+  await getRedis().del(probeFailuresKey(clusterId)).catch(() => 0);
   // The same view tells how each instance there is doing.
   await monitorClusterHealth(db, clusterId, { pods, nodes: rawNodes, reachable: true });
   return { nodes: nodes.length, status };
 }
 
 /** Marks a cluster unreachable with a plain reason (its stored nodes are kept as the last known view). */
-export async function markUnreachable(db: Db, clusterId: string, reason: string): Promise<void> {
+/** Failed probes in a row before a cluster counts as unreachable: one dropped connection is not an outage. */
+export const UNREACHABLE_AFTER_FAILURES = 3;
+const probeFailuresKey = (clusterId: string) => redisKey("clusters", "probe-failures", clusterId);
+
+/**
+ * Records a failed probe (a list, a watch). After UNREACHABLE_AFTER_FAILURES in a row (within two minutes) the
+ * cluster is unreachable and its instances are judged so; before that it is degraded.
+ */
+export async function markUnreachable(db: Db, clusterId: string, reason: string): Promise<"degraded" | "unreachable"> {
+  const redis = getRedis();
+  const failures = await redis
+    .multi()
+    .incr(probeFailuresKey(clusterId))
+    .expire(probeFailuresKey(clusterId), 120)
+    .exec()
+    .then((r) => Number(r?.[0]?.[1] ?? UNREACHABLE_AFTER_FAILURES))
+    .catch(() => UNREACHABLE_AFTER_FAILURES);
+  if (failures < UNREACHABLE_AFTER_FAILURES) {
+    await db.update(clusters).set({ status: "degraded", statusReason: `${reason} (${failures} failed probe${failures > 1 ? "s" : ""} in a row)` }).where(eq(clusters.id, clusterId));
+    return "degraded";
+  }
   await db.update(clusters).set({ status: "unreachable", statusReason: reason }).where(eq(clusters.id, clusterId));
   await monitorClusterHealth(db, clusterId, { pods: [], nodes: [], reachable: false });
+  return "unreachable";
 }
 
 /** Full resync of one cluster: list nodes, namespaces and pods, then store. Unreachable clusters are marked so. */
@@ -190,8 +213,7 @@ export async function syncClusterCapacity(db: Db, clusterId: string): Promise<{ 
     if ((err as { name?: string }).name === "DomainError") throw err;
     const reason = describeKubeError(err);
     log.warn("clusters", "capacity sync failed", { clusterId, reason, error: String((err as Error)?.message ?? err) });
-    await markUnreachable(db, clusterId, reason);
-    return { nodes: 0, status: "unreachable" };
+    return { nodes: 0, status: await markUnreachable(db, clusterId, reason) };
   }
 }
 

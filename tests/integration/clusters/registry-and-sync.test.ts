@@ -113,7 +113,7 @@ describe("capacity sync", () => {
     await core.deleteNamespacedPod({ name: "busy", namespace: "default", gracePeriodSeconds: 0 });
   });
 
-  it("follows changes live through the watcher, and marks a partitioned cluster unreachable", async () => {
+  it("follows changes live through the watcher, and marks a partitioned cluster unreachable after three failed probes", async () => {
     const db = getDb();
     const [eu] = await db.select().from(clusters).where(eq(clusters.name, "sim-eu"));
     const watcher = new FleetWatcher(db);
@@ -131,8 +131,12 @@ describe("capacity sync", () => {
     }
     await sim.admin.partition("sim-eu");
     try {
-      const result = await syncClusterCapacity(db, eu!.id);
-      expect(result.status).toBe("unreachable");
+      // One failed probe is not an outage: degraded first, unreachable after three in a row.
+      expect((await syncClusterCapacity(db, eu!.id)).status).toBe("degraded");
+      const [first] = await db.select().from(clusters).where(eq(clusters.id, eu!.id));
+      expect(first!.statusReason).toMatch(/refused.*1 failed probe in a row/);
+      expect((await syncClusterCapacity(db, eu!.id)).status).toBe("degraded");
+      expect((await syncClusterCapacity(db, eu!.id)).status).toBe("unreachable");
       const [row] = await db.select().from(clusters).where(eq(clusters.id, eu!.id));
       expect(row!.statusReason).toMatch(/refused/);
     } finally {

@@ -138,4 +138,23 @@ describe("cluster loss", () => {
     expect(incident.attempts).toBe(0);
     for (const n of [from, ...others]) await sim.admin.heal(n);
   });
+
+  it("does not move an instance again when its new cluster goes away soon after (flapping)", async () => {
+    const [roamer] = (await owner.instances.list({ orgId })).filter((i) => i.name === "roamer");
+    const where = await clusterName(roamer!.clusterId!);
+    await sim.admin.partition(where);
+    try {
+      await monitorUntil(async () => {
+        const [i] = await getDb().select().from(incidents).where(and(eq(incidents.instanceId, roamer!.id), eq(incidents.kind, "cluster_unreachable"), eq(incidents.status, "open")));
+        if (!i) return null;
+        const events = await getDb().select().from(incidentEvents).where(eq(incidentEvents.incidentId, i.id));
+        return events.some((e) => /moved recently/.test(e.message));
+      });
+      const moves = await getDb().select().from(workflowRuns).where(and(eq(workflowRuns.subjectId, roamer!.id), eq(workflowRuns.type, "instance-move")));
+      expect(moves).toHaveLength(1);
+    } finally {
+      await sim.admin.heal(where);
+    }
+  });
 });
+
