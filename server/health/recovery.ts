@@ -13,8 +13,9 @@ import type { HealthVerdict } from "./instance-health";
 import { healthSettings } from "./settings";
 import { HEALTH_WORKFLOWS } from "./workflows";
 
-/** How many recoveries may be under way at once, fleet-wide: beyond it, incidents wait their turn. */
+/** How many recoveries may be under way at once, fleet-wide and per cluster: beyond it, incidents wait their turn. */
 export const MAX_CONCURRENT_RECOVERIES = 25;
+export const MAX_CONCURRENT_RECOVERIES_PER_CLUSTER = 10;
 
 type Rung = { action: "restart" | "evict" | "move" | "failover"; tries: number; backoffMs: number } | { action: "escalate"; why: string };
 
@@ -82,11 +83,13 @@ export async function advanceRecovery(db: Db, incident: Incident, verdict: Healt
   if (rung.action === "escalate") return escalate(db, incident, rung.why);
   if (incident.attempts >= rung.tries) return escalate(db, incident, `${incident.attempts} recovery attempt(s) did not help (${verdict.detail ?? verdict.cause})`);
   if (rung.action === "failover" && !(await failoverAllowed(db, incident, now))) return;
-  const [{ busy } = { busy: 0 }] = await db
-    .select({ busy: sql<number>`count(*)::int` })
+  const [{ busy, busyHere } = { busy: 0, busyHere: 0 }] = await db
+    .select({ busy: sql<number>`count(*)::int`, busyHere: sql<number>`(count(*) filter (where ${incidents.clusterId} = ${incident.clusterId}))::int` })
     .from(incidents)
     .where(inArray(incidents.status, ["recovering"]));
-  if (incident.status !== "recovering" && busy >= MAX_CONCURRENT_RECOVERIES) return;
+  // A cluster loss is many incidents at once (one per instance): a failover is exempt from the per-cluster limit.
+  const perClusterFull = rung.action !== "failover" && busyHere >= MAX_CONCURRENT_RECOVERIES_PER_CLUSTER;
+  if (incident.status !== "recovering" && (busy >= MAX_CONCURRENT_RECOVERIES || perClusterFull)) return;
   // Claim the rung first (attempts + next time): a monitor running concurrently then finds nothing due.
   const claimed = await db
     .update(incidents)
