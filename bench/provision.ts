@@ -63,7 +63,7 @@ export default async function run(): Promise<BenchmarkResult> {
   try {
     await seedDemo(db);
     for (const name of clusterNames) await registerCluster(db, systemContext("bench"), { name, region: "eu-west-1", kubeconfig: await kubeconfigOf(name), labels: {} });
-    child("workers/main.ts");
+    for (let w = 0; w < Number(process.env.BENCH_PROVISION_WORKERS ?? 1); w++) child("workers/main.ts");
     const [free] = await db.select({ id: plans.id }).from(plans).innerJoin(services, eq(services.id, plans.serviceId)).where(and(eq(services.slug, "hello-web"), eq(plans.slug, "free")));
     const user = await createUserWithPassword(db, { email: "bench@provision.local", name: "Bench", password: "bench-password-123" });
     const ctx = { ...systemContext("bench"), actor: { kind: "user" as const, userId: user.id, email: user.email, name: "Bench", platformRole: null } };

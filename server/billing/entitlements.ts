@@ -17,9 +17,12 @@ export async function assertNotSuspended(tx: DbOrTx, orgId: string): Promise<voi
   }
 }
 
-/** Throws PAYMENT_REQUIRED unless the organization may use `plan` now. */
-export async function assertEntitled(tx: DbOrTx, orgId: string, plan: { free: boolean; name: string }): Promise<void> {
-  const status = await accountStatus(tx, orgId);
+/**
+ * Throws PAYMENT_REQUIRED unless the organization may use `plan` now. `status`: the billing account's status when the
+ * caller read it already (null: no account), in the same transaction.
+ */
+export async function assertEntitled(tx: DbOrTx, orgId: string, plan: { free: boolean; name: string }, status: string | null | undefined = undefined): Promise<void> {
+  status = status === undefined ? await accountStatus(tx, orgId) : (status ?? "none");
   if (status === "suspended") await assertNotSuspended(tx, orgId);
   if (plan.free) return;
   // past_due keeps paid plans during the grace period: the customer is fixing the payment.

@@ -3,8 +3,7 @@
 import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
-import { clusters, instanceHealth, instances, organizations, placementDecisions, plans, services, serviceVersions, workflowRuns } from "@/db/schema";
-import { recordAudit } from "@/server/audit/record-audit";
+import { billingAccounts, clusters, instanceHealth, instances, organizations, placementDecisions, plans, services, serviceVersions, workflowRuns } from "@/db/schema";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError, isUniqueViolation } from "@/server/errors/domain-error";
 import { getEnv } from "@/server/env";
@@ -40,17 +39,18 @@ export const createInstanceInput = z.object({
 export async function createInstance(db: Db, ctx: ActorContext, input: z.infer<typeof createInstanceInput>) {
   try {
     return await inTransaction(db, async (tx, due) => {
-      // The plan, its service and the service's default version in one read.
+      // The plan, its service, the service's default version and the organization's billing status in one read.
       const [row] = await tx
-        .select({ plan: plans, service: services, version: serviceVersions })
+        .select({ plan: plans, service: services, version: serviceVersions, billing: billingAccounts.status })
         .from(plans)
         .innerJoin(services, eq(services.id, plans.serviceId))
         .leftJoin(serviceVersions, and(eq(serviceVersions.serviceId, services.id), eq(serviceVersions.isDefault, true)))
+        .leftJoin(billingAccounts, eq(billingAccounts.orgId, input.orgId))
         .where(eq(plans.id, input.planId));
       if (!row || !row.plan.active || row.service.archived) throw new DomainError("NOT_FOUND", "This plan is not available", { field: "planId" });
       const version = row.version;
       if (!version) throw new DomainError("PRECONDITION_FAILED", `${row.service.name} has no version to deploy yet`);
-      await assertEntitled(tx, input.orgId, row.plan);
+      await assertEntitled(tx, input.orgId, row.plan, row.billing);
       // Serialize creates per organization so the quota check below cannot be raced.
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"org-instances:" + input.orgId}))`);
       const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(instances).where(and(eq(instances.orgId, input.orgId), isNull(instances.deletedAt)));
@@ -73,15 +73,18 @@ export async function createInstance(db: Db, ctx: ActorContext, input: z.infer<t
           createdBy: actorLabel(ctx.actor),
         })
         .returning();
-      await recordAudit(tx, ctx, { orgId: input.orgId, action: "instances.create", targetType: "instance", targetId: id, details: { name: input.name, plan: row.plan.slug, service: row.service.slug } });
-      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } }, { newSubject: true });
+      // Its audit entry is written with the run's, by one statement.
+      const audit = { orgId: input.orgId, action: "instances.create", targetType: "instance", targetId: id, details: { name: input.name, plan: row.plan.slug, service: row.service.slug } };
+      const run = await createRun(tx, due, ctx, { type: INSTANCE_WORKFLOWS.provision, subjectType: "instance", subjectId: id, orgId: input.orgId, input: { instanceId: id } }, { newSubject: true, audits: [audit] });
       // Placement last: it locks the chosen node until commit, so the lock is held for as few statements as possible.
       const spec = { instance: instance!, plan: row.plan, service: row.service };
-      const placed = await placeAndReserve(db, id, placementRequest(spec as never), tx, { newSubject: true });
+      const placed = await placeAndReserve(db, id, placementRequest(spec as never), tx, {
+        newSubject: true,
+        alsoWhenPlaced: (t, clusterId) => t.update(instances).set({ clusterId }).where(eq(instances.id, id)),
+      });
       if (!placed.placed) {
         throw new DomainError("PRECONDITION_FAILED", `No capacity for this plan${input.region ? ` in ${input.region}` : ""} right now: ${placed.reason}`, { field: "region" });
       }
-      await tx.update(instances).set({ clusterId: placed.clusterId }).where(eq(instances.id, id));
       return { ...instance!, clusterId: placed.clusterId, runId: run.id };
     });
   } catch (err) {
@@ -110,8 +113,8 @@ export async function changeAndRun(
   const result = await inTransaction(db, async (tx, due) => {
     const row = await lockInstance(tx, orgId, instanceId);
     const details = (await change(tx, row, due)) ?? {};
-    await recordAudit(tx, ctx, { orgId, action, targetType: "instance", targetId: instanceId, details });
-    const run = await createRun(tx, due, ctx, { type, subjectType: "instance", subjectId: instanceId, orgId, input: { instanceId, ...extraInput } });
+    const audit = { orgId, action, targetType: "instance", targetId: instanceId, details };
+    const run = await createRun(tx, due, ctx, { type, subjectType: "instance", subjectId: instanceId, orgId, input: { instanceId, ...extraInput } }, { audits: [audit] });
     return { runId: run.id, status: run.status };
   });
   await publishInstanceChange(instanceId);

@@ -6,9 +6,9 @@ import { instances, plans, usageSegments, type ObservedState } from "@/db/schema
 import type { SegmentShape } from "./usage-math";
 
 /** States in which the instance's pods run and accrue compute. */
-const COMPUTE_STATES: ObservedState[] = ["running", "updating", "stopping"];
+export const COMPUTE_STATES: ObservedState[] = ["running", "updating", "stopping"];
 /** States in which its volumes exist and accrue storage (data is kept while stopped or sleeping). */
-const STORAGE_STATES: ObservedState[] = ["running", "updating", "stopping", "stopped", "sleeping"];
+export const STORAGE_STATES: ObservedState[] = ["running", "updating", "stopping", "stopped", "sleeping"];
 
 export function billableShape(row: { observedState: ObservedState; observedReplicas: number; deletedAt: Date | null }, plan: { cpuMillis: number; memoryMb: number; storageGb: number }): SegmentShape {
   const live = row.deletedAt === null;
@@ -23,7 +23,11 @@ export function billableShape(row: { observedState: ObservedState; observedRepli
 const sameShape = (a: SegmentShape, b: SegmentShape) =>
   a.replicas === b.replicas && a.storageGb === b.storageGb && (a.replicas === 0 || (a.cpuMillis === b.cpuMillis && a.memoryMb === b.memoryMb));
 
-const accrues = (s: SegmentShape) => s.replicas > 0 || s.storageGb > 0;
+export const accrues = (s: SegmentShape) => s.replicas > 0 || s.storageGb > 0;
+
+/** What decides an instance's billing: its observed state (and owner), and its plan. */
+export type UsageSubject = { orgId: string; observedState: ObservedState; observedReplicas: number; deletedAt: Date | null };
+export type UsagePlan = { id: string; cpuMillis: number; memoryMb: number; storageGb: number; free: boolean };
 
 /**
  * Re-reads the instance and its plan and, when what it is billed for changed, closes the open segment and opens
@@ -38,10 +42,19 @@ export async function recordUsageState(tx: DbOrTx, instanceId: string, at: Date 
     .where(eq(instances.id, instanceId))
     .for("update", { of: instances });
   if (!row) return;
-  const shape = billableShape(row.instance, row.plan);
+  await recordUsageStateOf(tx, instanceId, row.instance, row.plan, at);
+}
+
+/**
+ * recordUsageState for a caller that holds the instance's row lock and has just read the row and its plan (e.g.
+ * from its own UPDATE … RETURNING). `noneOpen`: the caller knows no segment is open (saves the read).
+ */
+export async function recordUsageStateOf(tx: DbOrTx, instanceId: string, instance: UsageSubject, plan: UsagePlan, at: Date, opts: { noneOpen?: boolean } = {}): Promise<void> {
+  const shape = billableShape(instance, plan);
+  if (opts.noneOpen && !accrues(shape)) return;
   // Locked: a metering pass holding the row commits first, so metered_until below is the latest.
-  const [open] = await tx.select().from(usageSegments).where(and(eq(usageSegments.instanceId, instanceId), isNull(usageSegments.endedAt))).for("update");
-  if (open && sameShape(open, shape) && open.planId === row.plan.id && open.billable === !row.plan.free) return;
+  const [open] = opts.noneOpen ? [] : await tx.select().from(usageSegments).where(and(eq(usageSegments.instanceId, instanceId), isNull(usageSegments.endedAt))).for("update");
+  if (open && sameShape(open, shape) && open.planId === plan.id && open.billable === !plan.free) return;
   if (!open && !accrues(shape)) return;
   // Clocks of different processes may disagree slightly: a segment never ends before it started, nor before the
   // time already metered (else the next segment would bill that span a second time).
@@ -50,11 +63,11 @@ export async function recordUsageState(tx: DbOrTx, instanceId: string, at: Date 
   if (open) await tx.update(usageSegments).set({ endedAt: when }).where(eq(usageSegments.id, open.id));
   if (accrues(shape)) {
     await tx.insert(usageSegments).values({
-      orgId: row.instance.orgId,
+      orgId: instance.orgId,
       instanceId,
-      planId: row.plan.id,
+      planId: plan.id,
       ...shape,
-      billable: !row.plan.free,
+      billable: !plan.free,
       startedAt: when,
       meteredUntil: when,
     });

@@ -1,6 +1,6 @@
 // Placement with reservations in PostgreSQL: choose with the pure engine on a recent view of the fleet, then
 // confirm and reserve under the chosen nodes' row locks, so concurrent placements never overcommit a node.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { clusterNodes, clusters, placementDecisions, reservations } from "@/db/schema";
 import { log } from "@/server/log";
@@ -85,9 +85,13 @@ async function existingPlacement(tx: DbOrTx, subjectId: string) {
   return rows.length ? { clusterId: rows[0]!.clusterId, nodes: rows.map((r) => r.nodeName) } : null;
 }
 
-async function recordDecision(tx: DbOrTx, subjectId: string, request: PlacementRequest, d: Omit<typeof placementDecisions.$inferInsert, "subjectId" | "request">) {
+function decisionUpsert(tx: DbOrTx, subjectId: string, request: PlacementRequest, d: Omit<typeof placementDecisions.$inferInsert, "subjectId" | "request">) {
   const values = { ...d, subjectId, request: request as unknown as Record<string, unknown>, decidedAt: new Date() };
-  await tx.insert(placementDecisions).values(values).onConflictDoUpdate({ target: placementDecisions.subjectId, set: values });
+  return tx.insert(placementDecisions).values(values).onConflictDoUpdate({ target: placementDecisions.subjectId, set: values });
+}
+
+async function recordDecision(tx: DbOrTx, subjectId: string, request: PlacementRequest, d: Omit<typeof placementDecisions.$inferInsert, "subjectId" | "request">) {
+  await decisionUpsert(tx, subjectId, request, d);
 }
 
 /**
@@ -182,11 +186,15 @@ export async function placeAndReserve(
     excludeClusterIds?: readonly string[];
     /** The subject was created in `outer` just now, so it holds nothing and nobody else can place it yet. */
     newSubject?: boolean;
+    /** The subject's placement as the caller read it just now (null: none), sparing the read. */
+    existing?: { clusterId: string; nodes: string[] } | null;
+    /** A write of the caller's to make with the reservation, in the same statement (e.g. the subject's cluster). */
+    alsoWhenPlaced?: (tx: Tx, clusterId: string) => { getSQL(): SQL };
   } = {},
 ): Promise<ReservedPlacement> {
   if (!outer) {
     // Most calls find the subject placed already (a retried job, or a create that reserved): one read, no lock.
-    const existing = await existingPlacement(db, subjectId);
+    const existing = opts.existing !== undefined ? opts.existing : await existingPlacement(db, subjectId);
     if (existing) return { placed: true, ...existing, candidates: [], alreadyPlaced: true };
   }
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -232,7 +240,7 @@ export async function placeAndReserve(
         if (fresh) refreshViewNodes(fresh);
         const confirm = fresh ? placeInstance(request, [fresh], { explain: false }) : undefined;
         if (!confirm?.ok) return null;
-        await tx.insert(reservations).values(
+        const reserve = tx.insert(reservations).values(
           confirm.nodes.map((nodeName, replica) => ({
             subjectId,
             clusterId: confirm.clusterId,
@@ -244,7 +252,11 @@ export async function placeAndReserve(
           })),
         );
         const candidates = decision.candidates.map((c) => (c.clusterId === confirm.clusterId ? { ...c, verdict: "chosen" as const } : c.verdict === "chosen" ? { ...c, verdict: "eligible" as const } : c));
-        await recordDecision(tx, subjectId, request, { placed: true, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, reason: null, shortfall: null });
+        const also = opts.alsoWhenPlaced?.(tx, confirm.clusterId);
+        // The reservation, the decision (and the caller's own write) in one statement.
+        await tx.execute(
+          sql`with reserved as (${reserve.getSQL()})${also ? sql`, also as (${also.getSQL()})` : sql``} ${decisionUpsert(tx, subjectId, request, { placed: true, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, reason: null, shortfall: null }).getSQL()}`,
+        );
         return { placed: true as const, clusterId: confirm.clusterId, nodes: confirm.nodes, candidates, alreadyPlaced: false };
       }
     });

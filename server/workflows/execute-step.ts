@@ -1,11 +1,11 @@
 // Executes one step job: claims the attempt, runs the step outside any transaction, then records the outcome
 // and moves the run on. Stale or duplicate jobs (a crash, a sweep, a double enqueue) find nothing to do.
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { Pool } from "pg";
+import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps } from "@/db/schema";
 import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
+import { queryNamed } from "./named-query";
 import { getWorkflow } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
 import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, noteFinished, runInfo, startNextQueued, type Due } from "./transitions";
@@ -87,16 +87,6 @@ const refOf = (r: ClaimRow): RunRef => ({ id: r.id, type: r.type, subjectId: r.s
 const runInfoOf = (r: RunRef) => ({ id: r.id, type: r.type, subjectId: r.subjectId, orgId: r.orgId, input: r.input });
 const refOfRun = (r: typeof workflowRuns.$inferSelect): RunRef => ({ id: r.id, type: r.type, subjectId: r.subjectId, orgId: r.orgId, input: r.input, stepCount: r.stepCount });
 
-/**
- * Runs one of the engine's hot statements as a named prepared statement straight on the pool: PostgreSQL parses
- * and plans it once per connection, and no query is built per call. Not for use inside a transaction.
- */
-async function queryNamed<T>(db: Db, name: string, text: string, values: unknown[]): Promise<T[]> {
-  // getDb() is drizzle over a pg Pool; the Db type does not carry the client, the value does.
-  const pool = (db as Db & { $client: Pick<Pool, "query"> }).$client;
-  const result = await pool.query({ name, text, values });
-  return result.rows as T[];
-}
 
 // $1 run, $2 step index, $3 attempt.
 const CLAIM_SQL = `
@@ -237,28 +227,47 @@ async function executeRun(db: Db, job: StepJob, delivery: StepJobDelivery): Prom
   }
 }
 
+// $1 run, $2 step index, $3 attempt, $4 output (json), $5 duration in ms, $6 the run's subject. `seen` is the run's row
+// as of the statement's snapshot, `r` the row as locked (the latest): they differ when a transaction the snapshot
+// does not include changed the row.
+const FINISH_SQL = `
+  with seen as (
+    select updated_at from workflow_runs where id = $1
+  ), r as (
+    select id, updated_at from workflow_runs where id = $1 and status = 'running' and current_step = $2 for update
+  ), done as (
+    update workflow_steps set status = 'succeeded', output = $4::jsonb, error = null, finished_at = now(), duration_ms = $5
+    where run_id in (select id from r) and index = $2 and attempts = $3 and status = 'running'
+    returning run_id
+  )
+  update workflow_runs set current_step = $2 + 1, status = 'succeeded', error = null, finished_at = now(), updated_at = now(), pause_requested = null
+  where id in (select run_id from done)
+  returning id,
+    exists (select 1 from r, seen where r.updated_at is distinct from seen.updated_at) as touched,
+    exists (select 1 from workflow_runs q where q.subject_id = $6 and q.status = 'queued') as queued_seen`;
+
 /**
  * The last step succeeded: records it and ends the run in one statement (then the run's onFinish and the subject's
  * next queued run, as finishRun does), when this attempt still owns the step and the run is not being cancelled.
  */
 async function finishFast(db: Db, claim: Claim, outcome: Outcome): Promise<boolean> {
   return inTransaction(db, async (tx, due) => {
-    const { rows } = await tx.execute<Record<string, unknown>>(sql`
-      with r as (
-        select id from workflow_runs where id = ${claim.run.id} and status = 'running' and current_step = ${claim.index} for update
-      ), done as (
-        update workflow_steps set status = 'succeeded', output = ${JSON.stringify(outcome.output ?? {})}::jsonb, error = null, finished_at = now(), duration_ms = ${outcome.durationMs}
-        where run_id in (select id from r) and index = ${claim.index} and attempts = ${claim.attempt} and status = 'running'
-        returning run_id
-      )
-      update workflow_runs set current_step = ${claim.index + 1}, status = 'succeeded', error = null, finished_at = now(), updated_at = now(), pause_requested = null
-      where id in (select run_id from done)
-      returning id`);
-    if (!rows.length) return false;
+    const [row] = await queryNamed<{ id: string; touched: boolean; queued_seen: boolean }>(tx, "wf_finish_run", FINISH_SQL, [
+      claim.run.id,
+      claim.index,
+      claim.attempt,
+      JSON.stringify(outcome.output ?? {}),
+      outcome.durationMs,
+      claim.run.subjectId,
+    ]);
+    if (!row) return false;
     const def = getWorkflow(claim.run.type);
     if (def.onFinish) await def.onFinish({ db: tx as unknown as Db, run: runInfoOf(claim.run), status: "succeeded", error: null });
     noteFinished(due, runInfoOf(claim.run));
-    await startNextQueued(tx, due, claim.run.subjectId);
+    // Nothing queued for the subject as of the statement, and its run row unchanged since: nothing can be waiting.
+    // A run queued behind this one by a transaction the statement could not see touches this run's row after it
+    // commits (see recheckQueued), so either the row changed (touched) or that queued run was visible.
+    if (row.touched || row.queued_seen) await startNextQueued(tx, due, claim.run.subjectId);
     return true;
   });
 }
@@ -377,5 +386,13 @@ export async function sweepStuckRuns(db: Db, graceMs = 30_000): Promise<number> 
       log.warn("workflows", "re-enqueued a stuck run", { runId: run.id, step: step.name, stepStatus: step.status });
     });
   }
+  // A queued run whose subject may have nothing active (its creator died between commit and recheckQueued): start
+  // it if so (a no-op while a run holds the subject).
+  const waiting = await db
+    .selectDistinct({ subjectId: workflowRuns.subjectId })
+    .from(workflowRuns)
+    .where(and(eq(workflowRuns.status, "queued"), lt(workflowRuns.updatedAt, new Date(Date.now() - graceMs))))
+    .limit(500);
+  for (const w of waiting) await inTransaction(db, (tx, due) => startNextQueued(tx, due, w.subjectId));
   return healed;
 }

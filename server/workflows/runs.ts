@@ -1,10 +1,11 @@
 // Starting and steering workflow runs: start (queued behind the subject's active run), pause, resume, retry, cancel.
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { workflowRuns, workflowSteps, workflowTypeSettings } from "@/db/schema";
-import { recordAudit } from "@/server/audit/record-audit";
+import { workflowRuns, workflowSteps, workflowTypeSettings, type RunStatus } from "@/db/schema";
+import { recordAudit, type AuditEntry } from "@/server/audit/record-audit";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError } from "@/server/errors/domain-error";
+import { queryNamed } from "./named-query";
 import { getWorkflow } from "./registry";
 import { ACTIVE, compensateFrom, inTransaction, lockRun, lockSubject, makeStepDue, type Due } from "./transitions";
 
@@ -14,7 +15,7 @@ export type StartRunInput = { type: string; subjectType: string; subjectId: stri
  * Creates a run in the caller's transaction. It starts at once when its subject has no active run, else it
  * waits its turn ("queued"); a type held by operators starts paused. Push the returned jobs with `due` after commit.
  */
-export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: StartRunInput, opts: { newSubject?: boolean } = {}) {
+export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: StartRunInput, opts: { newSubject?: boolean; audits?: AuditEntry[] } = {}) {
   const def = getWorkflow(start.type);
   const input = def.input.parse(start.input) as Record<string, unknown>;
   let busy: { id: string } | undefined;
@@ -27,33 +28,89 @@ export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: Star
       .where(and(eq(workflowRuns.subjectId, start.subjectId), inArray(workflowRuns.status, [...ACTIVE, "queued"])))
       .limit(1);
   }
-  const [setting] = await tx.select().from(workflowTypeSettings).where(eq(workflowTypeSettings.type, start.type));
-  const held = setting?.pauseNewRuns ?? false;
+  const held = await isTypeHeld(tx, start.type);
   const status = busy ? "queued" : held ? "paused" : "running";
-  const [run] = await tx
-    .insert(workflowRuns)
-    .values({
-      type: start.type,
-      subjectType: start.subjectType,
-      subjectId: start.subjectId,
-      orgId: start.orgId,
-      status,
-      input,
-      stepCount: def.steps.length,
-      requestedBy: actorLabel(ctx.actor),
-      pauseRequested: held ? "new runs of this type are held by an operator" : null,
-      startedAt: status === "running" || status === "paused" ? new Date() : null,
-    })
-    .returning();
-  // A running run's first step is due at once: written as such here rather than updated afterwards.
+  // The run and its steps in one statement; a running run's first step is due at once (written as such here).
   const now = new Date();
-  await tx
-    .insert(workflowSteps)
-    .values(def.steps.map((s, index) => ({ runId: run!.id, index, name: s.name, ...(index === 0 && status === "running" ? { nextAttemptAt: now } : {}) })));
-  await recordAudit(tx, ctx, { orgId: start.orgId, action: "workflows.start", targetType: start.subjectType, targetId: start.subjectId, details: { runId: run!.id, type: start.type } });
-  if (status === "running") due.push({ job: { runId: run!.id, stepIndex: 0, attempt: 1, kind: "run" }, delayMs: 0 });
-  return run!;
+  const id = crypto.randomUUID();
+  // The caller's audit entries (opts.audits) and the run's own are written by the same statement.
+  const audits = [...(opts.audits ?? []), { orgId: start.orgId, action: "workflows.start", targetType: start.subjectType, targetId: start.subjectId, details: { runId: id, type: start.type } }];
+  const [row] = await queryNamed<RunRow>(tx, "wf_create_run", CREATE_RUN_SQL, [
+    id,
+    start.type,
+    start.subjectType,
+    start.subjectId,
+    start.orgId,
+    status,
+    input,
+    def.steps.length,
+    actorLabel(ctx.actor),
+    held ? "new runs of this type are held by an operator" : null,
+    status === "running" || status === "paused" ? now : null,
+    def.steps.map((s) => s.name),
+    status === "running" ? now : null,
+    JSON.stringify(await Promise.all(audits.map((a) => auditRow(ctx, a)))),
+  ]);
+  const run = runOfRow(row!);
+  if (status === "running") due.push({ job: { runId: run.id, stepIndex: 0, attempt: 1, kind: "run" }, delayMs: 0 });
+  // The run it waits for may finish without seeing this one (see recheckQueued), so it is rechecked after commit.
+  if (status === "queued") (due.queuedFor ??= []).push(start.subjectId);
+  return run;
 }
+
+/** How long a type's "held" setting is reused by this process (setTypeHeld forgets it at once here). */
+const HELD_TTL_MS = 1_000;
+const heldCache = new Map<string, { at: number; held: boolean }>();
+
+async function isTypeHeld(tx: Tx, type: string): Promise<boolean> {
+  const hit = heldCache.get(type);
+  if (hit && Date.now() - hit.at < HELD_TTL_MS) return hit.held;
+  const [setting] = await tx.select({ held: workflowTypeSettings.pauseNewRuns }).from(workflowTypeSettings).where(eq(workflowTypeSettings.type, type));
+  const held = setting?.held ?? false;
+  heldCache.set(type, { at: Date.now(), held });
+  return held;
+}
+
+// $1 id, $2 type, $3 subject type, $4 subject, $5 org, $6 status, $7 input, $8 step count, $9 requested by,
+// $10 pause requested, $11 started at, $12 step names in order, $13 the first step's next attempt, $14 audit rows (json).
+const CREATE_RUN_SQL = `
+  with run as (
+    insert into workflow_runs (id, type, subject_type, subject_id, org_id, status, input, step_count, requested_by, pause_requested, started_at)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    returning *
+  ), steps as (
+    insert into workflow_steps (run_id, index, name, next_attempt_at)
+    select $1, s.ord - 1, s.name, case when s.ord = 1 then $13::timestamptz end
+    from unnest($12::text[]) with ordinality as s(name, ord)
+  ), audits as (
+    insert into audit_log (org_id, actor_type, actor_id, actor_label, action, target_type, target_id, ip, user_agent, request_id, details)
+    select org_id, actor_type, actor_id, actor_label, action, target_type, target_id, ip, user_agent, request_id, details
+    from json_populate_recordset(null::audit_log, $14::json)
+  )
+  select * from run`;
+
+/**
+ * The audit row recordAudit writes for `entry` (column names as keys), for a statement of ours to write along with
+ * others: recordAudit is handed a stand-in that keeps the row instead of inserting it, so the row stays its own.
+ */
+async function auditRow(ctx: ActorContext, entry: AuditEntry): Promise<Record<string, unknown>> {
+  let row: Record<string, unknown> = {};
+  const keep = { insert: () => ({ values: (values: Record<string, unknown>) => void (row = values) }) };
+  await recordAudit(keep as unknown as Tx, ctx, entry);
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+}
+
+type RunRow = {
+  id: string; type: string; subject_type: string; subject_id: string; org_id: string | null; status: RunStatus; input: Record<string, unknown>;
+  current_step: number; step_count: number; pause_requested: string | null; error: string | null; requested_by: string; seq: number;
+  created_at: Date; started_at: Date | null; finished_at: Date | null; updated_at: Date;
+};
+
+const runOfRow = (r: RunRow): typeof workflowRuns.$inferSelect => ({
+  id: r.id, type: r.type, subjectType: r.subject_type, subjectId: r.subject_id, orgId: r.org_id, status: r.status, input: r.input,
+  currentStep: r.current_step, stepCount: r.step_count, pauseRequested: r.pause_requested, error: r.error, requestedBy: r.requested_by, seq: r.seq,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, updatedAt: r.updated_at,
+});
 
 /** Starts a run in its own transaction and enqueues its first step. */
 export async function startRun(db: Db, ctx: ActorContext, start: StartRunInput) {
@@ -140,11 +197,13 @@ export async function cancelRun(db: Db, ctx: ActorContext, runId: string, orgId?
 /** Holds (or releases) every new run of a type: they start paused until resumed one by one. */
 export async function setTypeHeld(db: Db, ctx: ActorContext, type: string, held: boolean) {
   getWorkflow(type);
+  heldCache.delete(type);
   await db.transaction(async (tx) => {
     await tx
       .insert(workflowTypeSettings)
       .values({ type, pauseNewRuns: held })
       .onConflictDoUpdate({ target: workflowTypeSettings.type, set: { pauseNewRuns: held, updatedAt: new Date() } });
+    heldCache.delete(type);
     await recordAudit(tx, ctx, { orgId: null, action: held ? "workflows.hold_type" : "workflows.release_type", targetType: "workflow_type", targetId: type });
   });
 }

@@ -3,20 +3,40 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps, type RunStatus } from "@/db/schema";
+import { queryNamed } from "./named-query";
 import { getWorkflow, notifyRunFinished } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
 import type { RunInfo } from "./types";
 
-/** Step jobs that became due in a transaction, and the runs it ended: both acted on only after commit. */
-export type Due = { job: StepJob; delayMs: number }[] & { finished?: RunInfo<Record<string, unknown>>[] };
+/**
+ * Step jobs that became due in a transaction, the runs it ended, and the subjects it queued a run for: all acted on
+ * only after commit.
+ */
+export type Due = { job: StepJob; delayMs: number }[] & { finished?: RunInfo<Record<string, unknown>>[]; queuedFor?: string[] };
 
-/** Runs `fn` in a transaction, then enqueues what it made due and announces the runs it ended. */
+/** Runs `fn` in a transaction, then enqueues what it made due, rechecks the subjects it queued runs for and announces the runs it ended. */
 export async function inTransaction<T>(db: Db, fn: (tx: Tx, due: Due) => Promise<T>): Promise<T> {
   const due: Due = [];
   const result = await db.transaction((tx) => fn(tx, due));
   for (const d of due) await enqueueStepJob(d.job, d.delayMs);
+  for (const subjectId of due.queuedFor ?? []) await recheckQueued(db, subjectId);
   for (const run of due.finished ?? []) await notifyRunFinished(run);
   return result;
+}
+
+/**
+ * After a run was queued behind a subject's running run (and committed): touches that run's row, so a finish that
+ * could not see the queued run (its snapshot predates this commit) finds the row changed and starts the queue the
+ * full way (finishFast). No running run any more → starts the queue here.
+ */
+export async function recheckQueued(db: Db, subjectId: string): Promise<void> {
+  const touched = await queryNamed(
+    db,
+    "wf_touch_running",
+    "update workflow_runs set updated_at = greatest(now(), updated_at + interval '1 microsecond') where subject_id = $1 and status = 'running' returning id",
+    [subjectId],
+  );
+  if (!touched.length) await inTransaction(db, (tx, due) => startNextQueued(tx, due, subjectId));
 }
 
 /** Remembers that the transaction ends `run` (see inTransaction). */

@@ -19,16 +19,27 @@ import {
 
 const input = z.object({ instanceId: z.uuid(), toClusterId: z.uuid().optional() });
 
-/** Sets the observed state when a run ends: success reaches `onSuccess`, failure says why. */
-export function finish(onSuccess: (replicas: number) => "running" | "stopped" | "sleeping" | "deleted"): WorkflowDefinition<InstanceInput>["onFinish"] {
+type EndState = "running" | "stopped" | "sleeping" | "deleted";
+
+/**
+ * Sets the observed state when a run ends: success reaches `onSuccess` (a state, or one chosen from the desired
+ * replicas), failure says why. A fixed state needs no read of the instance first.
+ */
+export function finish(onSuccess: EndState | ((replicas: number) => EndState)): WorkflowDefinition<InstanceInput>["onFinish"] {
+  const ended = (state: EndState, replicas: number | "desired") => ({
+    observedState: state,
+    observedReplicas: state === "running" ? replicas : 0,
+    statusMessage: null,
+    ...(state === "deleted" ? { deletedAt: new Date(), desiredState: "deleted" as const } : {}),
+  });
   return async ({ db, run, status, error }) => {
-    const [row] = await db.select().from(instances).where(eq(instances.id, run.input.instanceId));
+    const id = run.input.instanceId;
+    if (status === "succeeded" && typeof onSuccess === "string") return setObserved(db, id, ended(onSuccess, "desired"));
+    if (status === "failed") return setObserved(db, id, { observedState: "failed", statusMessage: error });
+    const [row] = await db.select().from(instances).where(eq(instances.id, id));
     if (!row) return;
-    if (status === "succeeded") {
-      const state = onSuccess(row.desiredReplicas);
-      await setObserved(db, row.id, { observedState: state, observedReplicas: state === "running" ? row.desiredReplicas : 0, statusMessage: null, ...(state === "deleted" ? { deletedAt: new Date(), desiredState: "deleted" as const } : {}) });
-    } else if (status === "failed") {
-      await setObserved(db, row.id, { observedState: "failed", statusMessage: error });
+    if (status === "succeeded" && typeof onSuccess === "function") {
+      await setObserved(db, row.id, ended(onSuccess(row.desiredReplicas), row.desiredReplicas));
     } else {
       await setObserved(db, row.id, { observedState: row.observedState === "provisioning" ? "failed" : row.observedState, statusMessage: "the last change was cancelled" });
     }
@@ -57,7 +68,7 @@ registerWorkflow<InstanceInput>({
   title: "Provision instance",
   input,
   steps: [markState("start", "provisioning", "provisioning"), placeStep, namespaceStep, credentialsStep, workloadStep, waitReadyStep, endpointStep],
-  onFinish: finish(() => "running"),
+  onFinish: finish("running"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -74,7 +85,7 @@ registerWorkflow<InstanceInput>({
   title: "Stop instance",
   input,
   steps: [markState("start", "stopping", "stopping; data is kept"), scaleStep("scale-to-zero", () => 0), waitStoppedStep],
-  onFinish: finish(() => "stopped"),
+  onFinish: finish("stopped"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -82,7 +93,7 @@ registerWorkflow<InstanceInput>({
   title: "Start instance",
   input,
   steps: [markState("start", "updating", "starting"), scaleStep("scale-up", (s) => s.instance.desiredReplicas), waitReadyStep, endpointStep],
-  onFinish: finish(() => "running"),
+  onFinish: finish("running"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -102,7 +113,7 @@ registerWorkflow<InstanceInput>({
     },
     waitReadyStep,
   ],
-  onFinish: finish(() => "running"),
+  onFinish: finish("running"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -110,7 +121,7 @@ registerWorkflow<InstanceInput>({
   title: "Change plan",
   input,
   steps: [markState("start", "updating", "changing plan"), namespaceStep, { name: "workload", run: (ctx) => applyWorkload(ctx) }, waitReadyStep],
-  onFinish: finish(() => "running"),
+  onFinish: finish("running"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -163,7 +174,7 @@ registerWorkflow<InstanceInput>({
       },
     },
   ],
-  onFinish: finish(() => "running"),
+  onFinish: finish("running"),
 });
 
 registerWorkflow<InstanceInput>({
@@ -171,5 +182,5 @@ registerWorkflow<InstanceInput>({
   title: "Delete instance",
   input,
   steps: [markState("start", "deleting", "deleting"), deleteNamespaceStep, releaseStep],
-  onFinish: finish(() => "deleted"),
+  onFinish: finish("deleted"),
 });

@@ -60,8 +60,11 @@ export const placeStepExcluding = (exclude: (ctx: Ctx) => string[] | Promise<str
   name: "place",
   retry: { attempts: 10, backoffMs: 2_000, maxBackoffMs: 60_000, timeoutMs: 30_000 },
   async run(ctx) {
+    const fresh = !ctx.memo.has("instance-spec");
     const spec = await specOf(ctx);
-    const result = await placeAndReserve(ctx.db, spec.instance.id, placementRequest(spec), undefined, { excludeClusterIds: await exclude(ctx) });
+    // The reservation read with the spec (just now, not from an earlier step) spares placement its own read.
+    const known = fresh ? { existing: spec.reserved } : {};
+    const result = await placeAndReserve(ctx.db, spec.instance.id, placementRequest(spec), undefined, { excludeClusterIds: await exclude(ctx), ...known });
     if (!result.placed) throw new StepFailure(`no capacity: ${result.reason}`, { retryable: true });
     if (spec.instance.clusterId !== result.clusterId) {
       await ctx.db.update(instances).set({ clusterId: result.clusterId }).where(eq(instances.id, spec.instance.id));
