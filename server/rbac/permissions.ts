@@ -44,7 +44,7 @@ export const permissions = {
   "webhooks:manage": { scope: "org", roles: admins, description: "Add, enable, disable, test or delete webhooks; a new webhook's signing secret is shown once" },
   "instances:read": { scope: "org", roles: all, description: "See instances, their state, runs and events" },
   "instances:create": { scope: "org", roles: ["owner", "admin", "member"], description: "Create an instance of a plan" },
-  "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart, sleep, wake or pin awake an instance, or change its plan" },
+  "instances:manage": { scope: "org", roles: ["owner", "admin", "member"], description: "Scale, stop, start, restart, upgrade, sleep, wake or pin awake an instance, or change its plan" },
   "instances:delete": { scope: "org", roles: ["owner", "admin", "member"], description: "Delete an instance (its data goes with it)" },
   "instances:credentials": { scope: "org", roles: ["owner", "admin", "member"], description: "See an instance's generated credentials, once" },
   "workflows:read": { scope: "org", roles: ["owner", "admin", "member", "viewer"], description: "See the organization's workflow runs step by step" },

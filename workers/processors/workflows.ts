@@ -9,6 +9,7 @@ import type { WorkerTuning } from "../start-workers";
 import "@/server/instances/workflows/definitions";
 import "@/server/scaling/workflows";
 import "@/server/health/workflows";
+import "@/server/rollouts/workflows";
 
 export const workflowStepsProcessor: ProcessorRegistration & WorkerTuning = {
   queue: QUEUES.workflowSteps,

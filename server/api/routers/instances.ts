@@ -7,6 +7,7 @@ import {
 import { revealCredentials } from "@/server/instances/instance-credentials";
 import { scalingSettingsInput, sleepInstance, updateScalingSettings, wakeInstance } from "@/server/scaling/sleep-wake";
 import { getInstanceTraffic } from "@/server/scaling/traffic";
+import { upgradeInstance, upgradeInstanceInput } from "@/server/rollouts/upgrade-instance";
 import { instanceEvents } from "@/server/instances/instance-k8s-events";
 import { getRun, listRuns, listWorkflowTypesWithSettings, runFilterInput } from "@/server/workflows/queries";
 import { cancelRun, pauseRun, resumeRun, retryRun, setTypeHeld } from "@/server/workflows/runs";
@@ -27,6 +28,7 @@ export const instancesRouter = router({
   stop: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => stopInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   start: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => startInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   restart: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => restartInstance(ctx.db, ctx, input.orgId, input.instanceId)),
+  upgrade: orgProcedure("instances:manage").input(upgradeInstanceInput).mutation(({ ctx, input }) => upgradeInstance(ctx.db, ctx, input)),
   sleep: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => sleepInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   wake: orgProcedure("instances:manage").input(one).mutation(({ ctx, input }) => wakeInstance(ctx.db, ctx, input.orgId, input.instanceId)),
   setScaling: orgProcedure("instances:manage").input(scalingSettingsInput).mutation(({ ctx, input }) => updateScalingSettings(ctx.db, ctx, input)),
