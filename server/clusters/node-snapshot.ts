@@ -25,6 +25,11 @@ export type NodeSnapshot = {
 
 export type NodeLoad = { cpuMillis: number; memoryMb: number; pods: number };
 
+/** Whether the node's kubelet reports Ready (NotReady and Unknown both count as not ready). */
+export function isNodeReady(node: Pick<V1Node, "status">): boolean {
+  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
 export function snapshotNode(node: V1Node): NodeSnapshot {
   const labels = node.metadata?.labels ?? {};
   const conditions = (node.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
@@ -34,7 +39,7 @@ export function snapshotNode(node: V1Node): NodeSnapshot {
     allocatableCpuMillis: cpuToMillis(node.status?.allocatable?.cpu),
     allocatableMemoryMb: memoryToMb(node.status?.allocatable?.memory),
     allocatablePods: Number(node.status?.allocatable?.pods ?? 0) || 0,
-    ready: conditions.some((c) => c.type === "Ready" && c.status === "True"),
+    ready: isNodeReady(node),
     unschedulable: node.spec?.unschedulable === true,
     conditions,
     taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect as NodeTaint["effect"] })),

@@ -5,6 +5,7 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instanceHealth, instances, workflowRuns, type HealthCause } from "@/db/schema";
+import { isNodeReady } from "@/server/clusters/node-snapshot";
 import { log } from "@/server/log";
 import { publishInstanceChange } from "@/server/instances/instance-events";
 import { addIncidentEvent, ensureIncident, liveIncidentsOf, resolveIncident } from "./incidents";
@@ -17,7 +18,6 @@ import { notifyIncident } from "@/server/notifications/incident-notifications";
 export const configureMonitor = configureHealth;
 
 const IMMEDIATE: HealthCause[] = ["crash_loop", "node_lost", "image_pull"];
-const nodeReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 /** Judges every running instance of a cluster from a view of its pods and nodes. */
 export async function monitorClusterHealth(db: Db, clusterId: string, view: { pods: Iterable<V1Pod>; nodes: Iterable<V1Node>; reachable: boolean }, now = new Date()): Promise<void> {
@@ -42,7 +42,7 @@ export async function monitorClusterHealth(db: Db, clusterId: string, view: { po
     const ns = p.metadata?.namespace;
     if (ns && namespaces.has(ns)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), p]);
   }
-  const ready = new Map([...view.nodes].map((n) => [n.metadata!.name!, nodeReady(n)] as const));
+  const ready = new Map([...view.nodes].map((n) => [n.metadata!.name!, isNodeReady(n)] as const));
   const previous = new Map((await db.select().from(instanceHealth).where(inArray(instanceHealth.instanceId, live.map((i) => i.id)))).map((h) => [h.instanceId, h]));
   for (const inst of live) {
     const verdict = judgeInstanceHealth({ pods: byNamespace.get(inst.namespace) ?? [], nodeReady: ready, desiredReplicas: inst.desiredReplicas, clusterReachable: view.reachable, now: now.getTime(), notReadyGraceMs: healthSettings().notReadyGraceMs });

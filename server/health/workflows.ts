@@ -1,6 +1,7 @@
 // Recovery actions run as workflows: restarting crashing pods and moving pods off a lost node. Neither waits for
 // readiness: the health monitor judges the result, and a failed wait must not mark the instance failed.
 import { z } from "zod";
+import { isNodeReady } from "@/server/clusters/node-snapshot";
 import { clientsForCluster } from "@/server/instances/cluster-clients";
 import { loadInstanceSpec } from "@/server/instances/instance-spec";
 import { restartWorkload } from "@/server/instances/k8s/restart";
@@ -12,7 +13,6 @@ export const HEALTH_WORKFLOWS = { restartPods: "instance-recover-restart", evict
 
 const input = z.object({ instanceId: z.uuid() });
 const retry = { attempts: 5, backoffMs: 1_000, maxBackoffMs: 10_000, timeoutMs: 30_000 };
-const isNodeReady = (conditions: { type: string; status: string }[] | undefined) => conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 registerWorkflow<InstanceInput>({
   type: HEALTH_WORKFLOWS.restartPods,
@@ -44,7 +44,7 @@ registerWorkflow<InstanceInput>({
         const spec = await loadInstanceSpec(ctx.db, ctx.run.input.instanceId);
         const clients = await clientsForCluster(ctx.db, spec.instance.clusterId!);
         const [pods, nodes] = await Promise.all([clients.core.listNamespacedPod({ namespace: spec.instance.namespace }), clients.core.listNode()]);
-        const lost = new Set(nodes.items.filter((n) => !isNodeReady(n.status?.conditions)).map((n) => n.metadata!.name!));
+        const lost = new Set(nodes.items.filter((n) => !isNodeReady(n)).map((n) => n.metadata!.name!));
         const victims = pods.items.filter((p) => p.spec?.nodeName && lost.has(p.spec.nodeName));
         // Force delete: the lost kubelet cannot confirm, and the controller then replaces the pods on healthy nodes
         // at once instead of after Kubernetes' default five minutes.
