@@ -1,62 +1,35 @@
 // Cluster loss: a stateless instance fails over to another cluster after the failover delay and its stale copy is
 // removed when the old cluster is back; a stateful instance keeps its one copy and waits for a person; with most
 // clusters down at once nothing fails over.
-import type { Worker } from "bullmq";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { clusters, incidentEvents, incidents, plans, services, users, workflowRuns } from "@/db/schema";
-import { seedDemo } from "@/db/seed";
+import { clusters, incidentEvents, incidents, workflowRuns } from "@/db/schema";
 import { syncAllClusters } from "@/server/clusters/capacity-sync";
 import { configureHealth } from "@/server/health/settings";
-import { closeQueues } from "@/server/jobs/queues";
-import { invalidatePlacementView } from "@/server/placement/reserve-placement";
-import { startKubesim, type Kubesim } from "@/kubesim/index";
-import { workflowStepsProcessor } from "@/workers/processors/workflows";
-import { startWorkers } from "@/workers/start-workers";
+import type { Kubesim } from "@/kubesim/index";
 import { clientsFor, FAST_TIMERS } from "../kubesim/helpers";
-import { markSubscribed, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
+import { type Caller } from "../../helpers/callers";
+import { startFleetTestbed, type FleetTestbed } from "../../helpers/fleet-testbed";
 
+const NAMES = ["fo-a", "fo-b", "fo-c", "fo-d"];
+let bed: FleetTestbed;
 let sim: Kubesim;
-let workers: Worker[] = [];
 let owner: Caller;
 let orgId = "";
-const planIds: Record<string, string> = {};
-const NAMES = ["fo-a", "fo-b", "fo-c", "fo-d"];
+let planIds: Record<string, string> = {};
 
 beforeAll(async () => {
-  sim = await startKubesim({ clusters: NAMES.map((name) => ({ name, region: "eu-west-1", nodeCount: 2, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } })), podStartDelayMs: 20, timers: FAST_TIMERS });
+  bed = await startFleetTestbed({ kubesim: { clusters: NAMES.map((name) => ({ name, region: "eu-west-1", nodeCount: 2, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } })), podStartDelayMs: 20, timers: FAST_TIMERS }, customer: "Far Away Co", subscribed: true });
+  ({ sim, owner, orgId, planIds } = bed);
   configureHealth({ notReadyGraceMs: 2_000, confirmMs: 300, failoverDelayMs: 1_000, flapWindowMs: 600_000 });
-  const db = getDb();
-  await seedDemo(db);
-  for (const p of await db.select({ id: plans.id, slug: plans.slug, service: services.slug }).from(plans).innerJoin(services, eq(services.id, plans.serviceId))) planIds[`${p.service}/${p.slug}`] = p.id;
-  const admin = await signUpWithOrg("Platform");
-  await db.update(users).set({ platformRole: "platform_admin" }).where(eq(users.id, admin.owner.userId));
-  const platform = await userCaller(admin.owner.userId);
-  for (const c of sim.clusters) await platform.clusters.register({ name: c.name, region: c.region, kubeconfig: c.kubeconfigYaml });
-  invalidatePlacementView();
-  const customer = await signUpWithOrg("Far Away Co");
-  owner = customer.owner.caller;
-  orgId = customer.orgId;
-  await markSubscribed(orgId);
-  workers = await startWorkers([workflowStepsProcessor], { schedules: false });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await closeQueues();
-  await sim?.stop();
+  await bed?.stop();
 });
 
-async function running(instanceId: string) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const i = await owner.instances.get({ orgId, instanceId });
-    if (i.observedState === "running" && !i.runs.some((r) => ["running", "queued"].includes(r.status))) return i;
-    if (Date.now() > deadline) throw new Error(`instance is ${i.observedState}: ${i.statusMessage}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const running = (instanceId: string) => bed.settle(instanceId);
 
 async function monitorUntil<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

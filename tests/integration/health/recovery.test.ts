@@ -1,64 +1,37 @@
 // Health monitoring and recovery against kubesim faults: a crash loop is detected, restarted and (once the fault
 // is gone) recovered with a time to recover; a lost node's pods are moved off it long before Kubernetes' own
 // eviction; a fault that a restart cannot fix escalates to a person after the ladder's tries.
-import type { Worker } from "bullmq";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { incidentEvents, incidents, instanceHealth, plans, services, users, workflowRuns } from "@/db/schema";
-import { seedDemo } from "@/db/seed";
+import { incidentEvents, incidents, instanceHealth, workflowRuns } from "@/db/schema";
 import { syncClusterCapacity } from "@/server/clusters/capacity-sync";
 import { configureMonitor } from "@/server/health/monitor";
-import { closeQueues } from "@/server/jobs/queues";
-import { invalidatePlacementView } from "@/server/placement/reserve-placement";
-import { startKubesim, type Kubesim } from "@/kubesim/index";
-import { workflowStepsProcessor } from "@/workers/processors/workflows";
-import { startWorkers } from "@/workers/start-workers";
+import type { Kubesim } from "@/kubesim/index";
 import { clientsFor, FAST_TIMERS } from "../kubesim/helpers";
-import { markSubscribed, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
+import { type Caller } from "../../helpers/callers";
+import { startFleetTestbed, type FleetTestbed } from "../../helpers/fleet-testbed";
 
+const CLUSTER = "health-eu";
+let bed: FleetTestbed;
 let sim: Kubesim;
-let workers: Worker[] = [];
 let owner: Caller;
 let orgId = "";
+let planIds: Record<string, string> = {};
 let clusterId = "";
-const planIds: Record<string, string> = {};
-const CLUSTER = "health-eu";
 
 beforeAll(async () => {
-  // Kubernetes' own eviction stays slow (as by default), so moving pods off a lost node is our doing.
-  sim = await startKubesim({ clusters: [{ name: CLUSTER, region: "eu-west-1", nodeCount: 3, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: { ...FAST_TIMERS, evictionTimeoutMs: 300_000 } });
+  bed = await startFleetTestbed({ kubesim: { clusters: [{ name: CLUSTER, region: "eu-west-1", nodeCount: 3, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: { ...FAST_TIMERS, evictionTimeoutMs: 300_000 } }, customer: "Flaky Co", subscribed: true });
+  ({ sim, owner, orgId, planIds } = bed);
+  clusterId = bed.clusterIds[CLUSTER]!;
   configureMonitor({ notReadyGraceMs: 2_000, confirmMs: 500 });
-  const db = getDb();
-  await seedDemo(db);
-  for (const p of await db.select({ id: plans.id, slug: plans.slug, service: services.slug }).from(plans).innerJoin(services, eq(services.id, plans.serviceId))) planIds[`${p.service}/${p.slug}`] = p.id;
-  const admin = await signUpWithOrg("Platform");
-  await db.update(users).set({ platformRole: "platform_admin" }).where(eq(users.id, admin.owner.userId));
-  const platform = await userCaller(admin.owner.userId);
-  for (const c of sim.clusters) clusterId = (await platform.clusters.register({ name: c.name, region: c.region, kubeconfig: c.kubeconfigYaml })).id;
-  invalidatePlacementView();
-  const customer = await signUpWithOrg("Flaky Co");
-  owner = customer.owner.caller;
-  orgId = customer.orgId;
-  await markSubscribed(orgId);
-  workers = await startWorkers([workflowStepsProcessor], { schedules: false });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await closeQueues();
-  await sim?.stop();
+  await bed?.stop();
 });
 
-async function settle(instanceId: string) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const i = await owner.instances.get({ orgId, instanceId });
-    if (i.observedState === "running" && !i.runs.some((r) => ["running", "queued"].includes(r.status))) return i;
-    if (Date.now() > deadline) throw new Error(`instance is ${i.observedState}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (instanceId: string) => bed.settle(instanceId);
 
 /** Runs the monitor (as the watcher does on every change) until `check` holds. */
 async function monitorUntil<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {

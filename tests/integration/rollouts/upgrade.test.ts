@@ -1,59 +1,32 @@
 // Upgrading one instance to a newly published version: the workload's image changes on the cluster, the run waits
 // for the new pods, the instance records the version; a stateful instance (StatefulSet) is replaced pod by pod.
-import type { Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { instances, plans, serviceVersions, services, users } from "@/db/schema";
-import { seedDemo } from "@/db/seed";
-import { closeQueues } from "@/server/jobs/queues";
-import { invalidatePlacementView } from "@/server/placement/reserve-placement";
-import { startKubesim, type Kubesim } from "@/kubesim/index";
-import { workflowStepsProcessor } from "@/workers/processors/workflows";
-import { startWorkers } from "@/workers/start-workers";
+import { instances, serviceVersions, services } from "@/db/schema";
+import type { Kubesim } from "@/kubesim/index";
 import { clientsFor, FAST_TIMERS } from "../kubesim/helpers";
-import { expectTRPCError, markSubscribed, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
+import { expectTRPCError, type Caller } from "../../helpers/callers";
+import { startFleetTestbed, type FleetTestbed } from "../../helpers/fleet-testbed";
 
+let bed: FleetTestbed;
 let sim: Kubesim;
-let workers: Worker[] = [];
 let owner: Caller;
-let platform: Caller;
 let orgId = "";
-const planIds: Record<string, string> = {};
+let planIds: Record<string, string> = {};
+let platform: Caller;
 
 beforeAll(async () => {
-  sim = await startKubesim({ clusters: [{ name: "up-eu", region: "eu-west-1", nodeCount: 3, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: FAST_TIMERS });
-  const db = getDb();
-  await seedDemo(db);
-  for (const p of await db.select({ id: plans.id, slug: plans.slug, service: services.slug }).from(plans).innerJoin(services, eq(services.id, plans.serviceId))) planIds[`${p.service}/${p.slug}`] = p.id;
-  const admin = await signUpWithOrg("Platform");
-  await db.update(users).set({ platformRole: "platform_admin" }).where(eq(users.id, admin.owner.userId));
-  platform = await userCaller(admin.owner.userId);
-  for (const c of sim.clusters) await platform.clusters.register({ name: c.name, region: c.region, kubeconfig: c.kubeconfigYaml });
-  invalidatePlacementView();
-  const customer = await signUpWithOrg("Upgrade Co");
-  owner = customer.owner.caller;
-  orgId = customer.orgId;
-  await markSubscribed(orgId);
-  workers = await startWorkers([workflowStepsProcessor], { schedules: false });
+  bed = await startFleetTestbed({ kubesim: { clusters: [{ name: "up-eu", region: "eu-west-1", nodeCount: 3, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: FAST_TIMERS }, customer: "Upgrade Co", subscribed: true });
+  ({ sim, owner, orgId, planIds } = bed);
+  platform = bed.platform;
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await closeQueues();
-  await sim?.stop();
+  await bed?.stop();
 });
 
-async function settle(instanceId: string) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const i = await owner.instances.get({ orgId, instanceId });
-    if (i.observedState === "failed") throw new Error(`failed: ${i.statusMessage}`);
-    if (i.observedState === "running" && !i.runs.some((r) => ["running", "queued"].includes(r.status))) return i;
-    if (Date.now() > deadline) throw new Error(`instance is ${i.observedState}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (instanceId: string) => bed.settle(instanceId);
 
 async function publish(serviceSlug: string, version: string, image: string) {
   const db = getDb();

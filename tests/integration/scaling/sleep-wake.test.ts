@@ -1,63 +1,37 @@
 // Scale to zero in the domain: sleep and wake workflows against kubesim, one wake run however many ask, idle
 // detection, and gateway request counts drained from Redis into usage exactly once.
-import type { Worker } from "bullmq";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { billingAccounts, instances, plans, services, usageRollups, users, workflowRuns } from "@/db/schema";
+import { billingAccounts, instances, usageRollups, workflowRuns } from "@/db/schema";
 import { publishInstanceChange } from "@/server/instances/instance-events";
-import { seedDemo } from "@/db/seed";
-import { closeQueues } from "@/server/jobs/queues";
-import { invalidatePlacementView } from "@/server/placement/reserve-placement";
 import { getRedis } from "@/server/redis/client";
 import { findIdleInstances, sleepIdleInstances } from "@/server/scaling/idle-detection";
 import { ACTIVITY_HASH, drainRequestUsage, REQUESTS_HASH } from "@/server/scaling/request-usage-drain";
 import { requestWake } from "@/server/scaling/sleep-wake";
 import { startGateway, type Gateway } from "@/server/gateway/gateway";
 import { call } from "../gateway/helpers";
-import { startKubesim, type Kubesim } from "@/kubesim/index";
-import { workflowStepsProcessor } from "@/workers/processors/workflows";
-import { startWorkers } from "@/workers/start-workers";
+import type { Kubesim } from "@/kubesim/index";
 import { clientsFor, FAST_TIMERS } from "../kubesim/helpers";
-import { expectTRPCError, signUpWithOrg, userCaller, type Caller } from "../../helpers/callers";
+import { expectTRPCError, type Caller } from "../../helpers/callers";
+import { startFleetTestbed, type FleetTestbed } from "../../helpers/fleet-testbed";
 
+let bed: FleetTestbed;
 let sim: Kubesim;
-let workers: Worker[] = [];
 let owner: Caller;
 let orgId = "";
-const planIds: Record<string, string> = {};
+let planIds: Record<string, string> = {};
 
 beforeAll(async () => {
-  sim = await startKubesim({ clusters: [{ name: "zz-eu", region: "eu-west-1", nodeCount: 2, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: FAST_TIMERS });
-  const db = getDb();
-  await seedDemo(db);
-  for (const p of await db.select({ id: plans.id, slug: plans.slug, service: services.slug }).from(plans).innerJoin(services, eq(services.id, plans.serviceId))) planIds[`${p.service}/${p.slug}`] = p.id;
-  const admin = await signUpWithOrg("Platform");
-  await db.update(users).set({ platformRole: "platform_admin" }).where(eq(users.id, admin.owner.userId));
-  const platform = await userCaller(admin.owner.userId);
-  for (const c of sim.clusters) await platform.clusters.register({ name: c.name, region: c.region, kubeconfig: c.kubeconfigYaml });
-  invalidatePlacementView();
-  const customer = await signUpWithOrg("Sleepy Co");
-  owner = customer.owner.caller;
-  orgId = customer.orgId;
-  workers = await startWorkers([workflowStepsProcessor], { schedules: false });
+  bed = await startFleetTestbed({ kubesim: { clusters: [{ name: "zz-eu", region: "eu-west-1", nodeCount: 2, nodeShape: { cpu: "8", memory: "32Gi", pods: 110 } }], podStartDelayMs: 20, timers: FAST_TIMERS }, customer: "Sleepy Co", subscribed: false });
+  ({ sim, owner, orgId, planIds } = bed);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await closeQueues();
-  await sim?.stop();
+  await bed?.stop();
 });
 
-async function settle(instanceId: string, state: string) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const i = await owner.instances.get({ orgId, instanceId });
-    if (i.observedState === state && !i.runs.some((r) => ["running", "queued", "cancelling", "paused"].includes(r.status))) return i;
-    if (i.observedState === "failed" || Date.now() > deadline) throw new Error(`instance is ${i.observedState} (${i.statusMessage}), expected ${state}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (instanceId: string, state: string) => bed.settle(instanceId, state);
 
 const podsOf = async (namespace: string) => (await clientsFor(sim).core.listNamespacedPod({ namespace })).items;
 
