@@ -92,8 +92,12 @@ export class KubesimAdminClient {
     return this.call("POST", `${this.c(cluster)}/faults`, fault);
   }
 
-  /** Pods matching the selector crash and restart with growing back-off (CrashLoopBackOff). */
-  crashLoop(cluster: string, opts: { labelSelector?: string; namespace?: string; exitCode?: number }): Promise<Fault> {
+  /**
+   * Pods matching every given filter crash and restart with growing back-off (CrashLoopBackOff). With
+   * `image` (a glob: `*` any run of characters, `?` one), only containers whose image matches crash, so
+   * e.g. `image: "*:2.0.0-bad"` hits the pods of a rollout to that tag and spares the old ones.
+   */
+  crashLoop(cluster: string, opts: { labelSelector?: string; namespace?: string; image?: string; exitCode?: number }): Promise<Fault> {
     return this.addFault(cluster, { type: "crashLoop", ...opts });
   }
 

@@ -5,7 +5,7 @@ import { R, type ResourceDef } from "./resources";
 import { labelSelectorMatcher } from "./selectors";
 import type { Store } from "./store";
 import type { KObject, Loose } from "./types";
-import { deepEqual } from "./util/json";
+import { deepEqual, isPlainObject } from "./util/json";
 import { validateName, type NameRule } from "./util/names";
 import { isPodTerminal, podAmounts, qosClass } from "./util/pods";
 import { formatForResource, isValidQuantity, parseQuantity } from "./util/quantity";
@@ -84,6 +84,39 @@ function validateWorkload(obj: KObject, old: KObject | undefined, causes: Status
     causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0`, field: "spec.replicas" });
   }
   validateContainers(spec.template?.spec, "spec.template.spec", causes);
+}
+
+const SNAPSHOT_SOURCES = ["persistentVolumeClaimName", "volumeSnapshotContentName"] as const;
+
+/** The schema and CEL rules of the external-snapshotter VolumeSnapshot CRD (source set once, exactly one of two). */
+function validateVolumeSnapshot(obj: KObject, old: KObject | undefined, causes: StatusCause[]): void {
+  const spec = obj.spec;
+  if (!isPlainObject(spec)) {
+    causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec" });
+    return;
+  }
+  if (spec.volumeSnapshotClassName !== undefined && (typeof spec.volumeSnapshotClassName !== "string" || spec.volumeSnapshotClassName === ""))
+    causes.push({ reason: "FieldValueInvalid", message: 'Invalid value: "string": volumeSnapshotClassName must not be the empty string when set', field: "spec.volumeSnapshotClassName" });
+  const src = spec.source;
+  if (!isPlainObject(src)) {
+    causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.source" });
+    return;
+  }
+  for (const k of SNAPSHOT_SOURCES) {
+    const v = src[k];
+    if (v !== undefined && typeof v !== "string") {
+      const t = Number.isInteger(v) ? "integer" : Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+      causes.push({ reason: "FieldValueTypeInvalid", message: `Invalid value: "${t}": spec.source.${k} in body must be of type string: "${t}"`, field: `spec.source.${k}` });
+    }
+  }
+  if ((src.persistentVolumeClaimName === undefined) === (src.volumeSnapshotContentName === undefined))
+    causes.push({ reason: "FieldValueInvalid", message: 'Invalid value: "object": exactly one of volumeSnapshotContentName and persistentVolumeClaimName must be set', field: "spec.source" });
+  const oldSrc = old?.spec?.source ?? {};
+  for (const k of SNAPSHOT_SOURCES) {
+    if (oldSrc[k] === undefined) continue;
+    if (src[k] === undefined) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "object": ${k} is required once set`, field: "spec.source" });
+    else if (src[k] !== oldSrc[k]) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "string": ${k} is immutable`, field: `spec.source.${k}` });
+  }
 }
 
 /** Cluster-wide allocators the defaults need (service IPs and node ports). */
@@ -269,6 +302,9 @@ export class Admission {
           causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.resources[storage]" });
         if (!Array.isArray(obj.spec?.accessModes) || obj.spec.accessModes.length === 0)
           causes.push({ reason: "FieldValueRequired", message: "at least 1 access mode is required", field: "spec.accessModes" });
+        break;
+      case R.volumesnapshots:
+        validateVolumeSnapshot(obj, old, causes);
         break;
       case R.configmaps:
       case R.secrets:

@@ -10,6 +10,7 @@ import { GarbageCollector } from "./controllers/garbage-collector";
 import { NamespaceController } from "./controllers/namespace";
 import { QuotaController } from "./controllers/quota";
 import { ReplicaSetController } from "./controllers/replicaset";
+import { SnapshotController } from "./controllers/snapshots";
 import { StatefulSetController } from "./controllers/statefulset";
 import { VolumeBinder } from "./controllers/volumes";
 import { WorkloadEndpoints } from "./endpoints";
@@ -99,11 +100,12 @@ export class SimCluster {
     const sts = new StatefulSetController(this.ctx, this.gc);
     const pvc = new VolumeBinder(this.ctx);
     const quota = new QuotaController(this.ctx);
+    const snapshots = new SnapshotController(this.ctx);
     this.scheduler = new Scheduler(this.ctx);
     this.kubelet = new Kubelet(this.ctx);
     this.nodes = new NodeLifecycle(this.ctx);
     this.endpoints = new WorkloadEndpoints(this.ctx);
-    this.controllers = [this.gc, namespaces, rs, deploy, sts, pvc, quota, this.scheduler, this.kubelet, this.nodes];
+    this.controllers = [this.gc, namespaces, rs, deploy, sts, pvc, quota, snapshots, this.scheduler, this.kubelet, this.nodes];
   }
 
   /** A fresh cluster: system namespaces, the kubernetes Service, nodes and their Leases. */

@@ -1,18 +1,26 @@
-// Fault injection state of one cluster: crash loops, image pull failures, API errors and latency, slow
-// pod starts. Node down/up and partitions are cluster operations (see cluster.ts).
+// Fault injection state of one cluster: crash loops (by labels, namespace and/or image), image pull
+// failures, API errors and latency, slow pod starts. Node down/up and partitions are cluster operations (see cluster.ts).
 import { randomUUID } from "node:crypto";
 import { ApiError, errors } from "./errors";
 import { parseLabelSelector } from "./selectors";
-import type { KObject } from "./types";
+import type { KObject, Loose } from "./types";
 
 export type FaultSpec =
-  | { type: "crashLoop"; labelSelector?: string; namespace?: string; exitCode?: number }
+  | { type: "crashLoop"; labelSelector?: string; namespace?: string; image?: string; exitCode?: number }
   | { type: "imagePull"; image: string; namespace?: string }
   | { type: "apiErrors"; rate: number; code?: 500 | 429; retryAfterSeconds?: number }
   | { type: "latency"; ms: number }
   | { type: "slowStart"; delayMs: number; labelSelector?: string; namespace?: string };
 
 export type Fault = FaultSpec & { id: string };
+
+/** The crash-loop faults hitting one pod: which of its containers crash, and with what exit code. */
+export interface CrashLoop {
+  fault: Fault & { type: "crashLoop" };
+  exitCode: number;
+  /** Names of the crashing containers: all of them, unless the faults name images. */
+  containers: Set<string>;
+}
 
 function globToRegExp(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
@@ -61,9 +69,22 @@ export class Faults {
     return parseLabelSelector(f.labelSelector)(pod.metadata.labels);
   }
 
-  crashLoopFor(pod: KObject): (Fault & { type: "crashLoop" }) | undefined {
-    for (const f of this.list) if (f.type === "crashLoop" && this.podMatches(f, pod)) return f;
-    return undefined;
+  /**
+   * The crash loop a pod is in, judged by its own spec: a fault with an image glob hits only the
+   * containers whose image matches, so the new pods of a rolling update crash while the old ones run.
+   */
+  crashLoopFor(pod: KObject): CrashLoop | undefined {
+    let out: CrashLoop | undefined;
+    for (const f of this.list) {
+      if (f.type !== "crashLoop" || !this.podMatches(f, pod)) continue;
+      const re = f.image === undefined ? undefined : globToRegExp(f.image);
+      for (const c of (pod.spec?.containers ?? []) as Loose[]) {
+        if (re && !re.test(String(c.image ?? ""))) continue;
+        out ??= { fault: f, exitCode: f.exitCode ?? 1, containers: new Set() };
+        out.containers.add(String(c.name));
+      }
+    }
+    return out;
   }
 
   /** The first container image of the pod that an image-pull fault matches. */
@@ -104,6 +125,7 @@ function validate(spec: FaultSpec): void {
   switch (spec.type) {
     case "crashLoop":
       parseLabelSelector(spec.labelSelector);
+      if (spec.image !== undefined && (typeof spec.image !== "string" || !spec.image)) throw errors.badRequest("crashLoop image must be a non-empty glob pattern");
       return;
     case "imagePull":
       if (!spec.image) throw errors.badRequest("imagePull fault needs an image pattern");

@@ -1,6 +1,7 @@
 // Kubelet of every simulated node: starts bound pods after the start delay (Running, conditions,
 // container statuses, IPs, events), plays crash loops and image-pull failures with back-off while such
-// faults match, and completes graceful pod deletions. A node that is down does nothing.
+// faults match (per container: a fault may hit only some images), restarts containers whose image is
+// changed in place, and completes graceful pod deletions. A node that is down does nothing.
 import { createHash, randomBytes } from "node:crypto";
 import type { SimContext } from "./context";
 import { R } from "./resources";
@@ -17,7 +18,6 @@ interface PodRuntime {
   /** Set while the kubelet writes the pod, so it ignores the events of its own writes. */
   busy: boolean;
   attempts: number;
-  restarts: number;
   containerIds: Map<string, string>;
 }
 
@@ -65,7 +65,7 @@ export class Kubelet {
     let r = this.pods.get(k);
     if (!r || r.uid !== p.metadata.uid) {
       if (r?.timer) clearTimeout(r.timer);
-      r = { uid: p.metadata.uid!, attempts: 0, restarts: 0, containerIds: new Map(), busy: false };
+      r = { uid: p.metadata.uid!, attempts: 0, containerIds: new Map(), busy: false };
       this.pods.set(k, r);
     }
     return r;
@@ -131,7 +131,18 @@ export class Kubelet {
         for (const c of p.spec?.containers ?? []) this.ctx.events.record(p, "Normal", "Killing", `Stopping container ${c.name}`, "kubelet", node);
       return;
     }
-    if (p.status?.phase === "Pending" && !r.timer) this.schedule(p, "start", this.ctx.podStartDelayMs + this.ctx.faults.extraStartDelay(p));
+    const phase = p.status?.phase;
+    const tried = phase === "Running" || (phase === "Pending" && (p.status?.containerStatuses ?? []).length > 0);
+    const changed = prev && tried ? changedImages(prev, p) : [];
+    if (changed.length) {
+      // Like the kubelet: a container whose image changed is killed and started again with it at once,
+      // without waiting out the back-off of the old image.
+      if (phase === "Running")
+        for (const c of changed) this.ctx.events.record(p, "Normal", "Killing", `Container ${c} definition changed, will be restarted`, "kubelet", node);
+      this.schedule(p, "start", 0, true);
+      return;
+    }
+    if (phase === "Pending" && !r.timer) this.schedule(p, "start", this.ctx.podStartDelayMs + this.ctx.faults.extraStartDelay(p));
   }
 
   /** After a fault change or a node coming back: re-evaluate pods. */
@@ -242,63 +253,82 @@ export class Kubelet {
     }
 
     const crash = faults.crashLoopFor(p);
-    const wasRunning = p.status?.phase === "Running";
+    const prevStatuses: Loose[] = p.status?.containerStatuses ?? [];
+    const prevOf = (c: Loose): Loose | undefined => prevStatuses.find((x) => x.name === c.name);
+    const started: string[] = [];
+    const running = (c: Loose): Loose => {
+      const out = this.runningStatus(r, c, prevOf(c), now);
+      if (out.started) started.push(c.name);
+      return out.status;
+    };
+    const failing = containers.filter((c) => crash?.containers.has(c.name));
+    const unready = { reason: "ContainersNotReady", message: `containers with unready status: [${failing.map((c) => c.name).join(" ")}]` };
     if (crash && p.spec?.restartPolicy === "Never") {
-      // Nothing restarts it: the pod fails for good.
-      st.phase = "Failed";
-      const notReady = { reason: "PodFailed" };
+      // Nothing restarts the crashed containers: the pod fails for good once none is left running.
+      const allFailed = failing.length === containers.length;
+      st.phase = allFailed ? "Failed" : "Running";
       st.conditions = [
-        cond("PodReadyToStartContainers", "False", prevConds),
+        cond("PodReadyToStartContainers", allFailed ? "False" : "True", prevConds),
         cond("Initialized", "True", prevConds),
-        cond("Ready", "False", prevConds, notReady),
-        cond("ContainersReady", "False", prevConds, notReady),
+        cond("Ready", "False", prevConds, allFailed ? { reason: "PodFailed" } : unready),
+        cond("ContainersReady", "False", prevConds, allFailed ? { reason: "PodFailed" } : unready),
         cond("PodScheduled", "True", prevConds),
       ];
-      st.containerStatuses = containers.map((c) => ({
-        ...containerIdentity(c),
-        ready: false,
-        started: false,
-        restartCount: 0,
-        state: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now } },
-        lastState: {},
-      }));
+      st.containerStatuses = containers.map((c) => {
+        if (!crash.containers.has(c.name)) return running(c);
+        const prevS = prevOf(c);
+        if (prevS?.state?.terminated && prevS.image === c.image) return clone(prevS);
+        return {
+          ...containerIdentity(c),
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: { terminated: { exitCode: crash.exitCode, reason: "Error", startedAt: now, finishedAt: now } },
+          lastState: {},
+        };
+      });
       this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+      this.recordStarted(p, nodeName, started);
       return;
     }
     if (crash) {
       r.attempts++;
-      if (wasRunning || r.attempts > 1) r.restarts++;
       const backoffMs = this.backoff(r);
       st.phase = "Running";
       st.conditions = [
         cond("PodReadyToStartContainers", "True", prevConds),
         cond("Initialized", "True", prevConds),
-        cond("Ready", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
-        cond("ContainersReady", "False", prevConds, { reason: "ContainersNotReady", message: `containers with unready status: [${containers.map((c) => c.name).join(" ")}]` }),
+        cond("Ready", "False", prevConds, unready),
+        cond("ContainersReady", "False", prevConds, unready),
         cond("PodScheduled", "True", prevConds),
       ];
-      st.containerStatuses = containers.map((c) => ({
-        ...containerIdentity(c),
-        ready: false,
-        started: false,
-        restartCount: r.restarts,
-        state: {
-          waiting: {
-            reason: "CrashLoopBackOff",
-            message: `back-off ${Math.round(backoffMs / 1000)}s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
+      st.containerStatuses = containers.map((c) => {
+        if (!crash.containers.has(c.name)) return running(c);
+        const prevS = prevOf(c);
+        // The first failed run of a container is not a restart; every run after one is.
+        const ranBefore = !!prevS && (prevS.state?.running || prevS.state?.waiting?.reason === "CrashLoopBackOff");
+        return {
+          ...containerIdentity(c),
+          ready: false,
+          started: false,
+          restartCount: (prevS?.restartCount ?? 0) + (ranBefore ? 1 : 0),
+          state: {
+            waiting: {
+              reason: "CrashLoopBackOff",
+              message: `back-off ${Math.round(backoffMs / 1000)}s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
+            },
           },
-        },
-        lastState: { terminated: { exitCode: crash.exitCode ?? 1, reason: "Error", startedAt: now, finishedAt: now, containerID: newContainerId() } },
-      }));
+          lastState: { terminated: { exitCode: crash.exitCode, reason: "Error", startedAt: now, finishedAt: now, containerID: newContainerId() } },
+        };
+      });
       this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
-      for (const c of containers) events.record(p, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`, "kubelet", nodeName);
+      this.recordStarted(p, nodeName, started);
+      for (const c of failing) events.record(p, "Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`, "kubelet", nodeName);
       this.schedule(next, "start", backoffMs, true);
       return;
     }
 
-    // Healthy start (or recovery after a fault was cleared).
-    const recovering = (p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting);
-    if ((p.status?.containerStatuses ?? []).some((c: Loose) => c.state?.waiting?.reason === "CrashLoopBackOff")) r.restarts++;
+    // Healthy start (or recovery after a fault was cleared, or a restart after an image change).
     r.attempts = 0;
     st.phase = "Running";
     st.conditions = [
@@ -308,7 +338,6 @@ export class Kubelet {
       cond("ContainersReady", "True", prevConds),
       cond("PodScheduled", "True", prevConds),
     ];
-    const prevStatuses: Loose[] = p.status?.containerStatuses ?? [];
     if ((p.spec?.initContainers ?? []).length) {
       st.initContainerStatuses = (p.spec.initContainers as Loose[]).map((c) => ({
         ...containerIdentity(c),
@@ -319,29 +348,45 @@ export class Kubelet {
         lastState: {},
       }));
     }
-    st.containerStatuses = containers.map((c) => {
-      const prevS = prevStatuses.find((x) => x.name === c.name);
-      let id = r.containerIds.get(c.name);
-      if (!id || prevS?.state?.waiting) {
-        id = newContainerId();
-        r.containerIds.set(c.name, id);
-      }
-      return {
+    st.containerStatuses = containers.map(running);
+    this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
+    this.recordStarted(p, nodeName, started);
+  }
+
+  /**
+   * The status of a container that runs now. It keeps its id and start time unless it (re)starts here:
+   * first start, recovery from a crash or pull failure, or a new image in the pod spec (which the
+   * kubelet applies by restarting the container, counting a restart).
+   */
+  private runningStatus(r: PodRuntime, c: Loose, prevS: Loose | undefined, now: string): { status: Loose; started: boolean } {
+    const wasRunning = prevS?.state?.running;
+    const imageChanged = !!wasRunning && prevS!.image !== c.image;
+    const started = !wasRunning || imageChanged;
+    let id = r.containerIds.get(c.name) ?? (wasRunning ? prevS!.containerID : undefined);
+    if (!id || started) id = newContainerId();
+    r.containerIds.set(c.name, id);
+    const restarted = imageChanged || prevS?.state?.waiting?.reason === "CrashLoopBackOff";
+    return {
+      started,
+      status: {
         ...containerIdentity(c, id),
         ready: true,
         started: true,
-        restartCount: Math.max(prevS?.restartCount ?? 0, r.restarts),
-        state: { running: { startedAt: prevS?.state?.running?.startedAt ?? now } },
-        lastState: prevS?.lastState ?? {},
-      };
-    });
-    this.ctx.objects.update(R.pods, p.metadata.namespace, p.metadata.name!, next, { internal: true, subresource: "status" });
-    if (!wasRunning || recovering) {
-      for (const c of containers) {
-        events.record(p, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, "kubelet", nodeName);
-        events.record(p, "Normal", "Created", `Created container ${c.name}`, "kubelet", nodeName);
-        events.record(p, "Normal", "Started", `Started container ${c.name}`, "kubelet", nodeName);
-      }
+        restartCount: (prevS?.restartCount ?? 0) + (restarted ? 1 : 0),
+        state: { running: { startedAt: started ? now : wasRunning.startedAt } },
+        lastState: imageChanged
+          ? { terminated: { exitCode: 0, reason: "Completed", startedAt: wasRunning.startedAt, finishedAt: now, containerID: prevS!.containerID } }
+          : (prevS?.lastState ?? {}),
+      },
+    };
+  }
+
+  private recordStarted(p: KObject, nodeName: string, names: string[]): void {
+    for (const c of (p.spec?.containers ?? []) as Loose[]) {
+      if (!names.includes(c.name)) continue;
+      this.ctx.events.record(p, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, "kubelet", nodeName);
+      this.ctx.events.record(p, "Normal", "Created", `Created container ${c.name}`, "kubelet", nodeName);
+      this.ctx.events.record(p, "Normal", "Started", `Started container ${c.name}`, "kubelet", nodeName);
     }
   }
 
@@ -388,4 +433,10 @@ function isReady(n: KObject): boolean {
 
 function isPodReadyStatus(p: KObject): boolean {
   return (p.status?.conditions ?? []).some((c: Loose) => c.type === "Ready" && c.status === "True");
+}
+
+/** Names of the containers whose image differs between two versions of a pod's spec. */
+function changedImages(prev: KObject, p: KObject): string[] {
+  const before = new Map(((prev.spec?.containers ?? []) as Loose[]).map((c) => [c.name, c.image]));
+  return ((p.spec?.containers ?? []) as Loose[]).filter((c) => before.has(c.name) && before.get(c.name) !== c.image).map((c) => c.name);
 }

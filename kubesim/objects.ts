@@ -37,7 +37,8 @@ export interface DeleteOptions {
 
 export type PatchType = "json" | "merge" | "strategic" | "apply";
 
-const WITH_GENERATION = new Set([R.deployments, R.replicasets, R.statefulsets, R.networkpolicies]);
+// Custom resources (VolumeSnapshot) always carry a generation too.
+const WITH_GENERATION = new Set([R.deployments, R.replicasets, R.statefulsets, R.networkpolicies, R.volumesnapshots]);
 
 export class ObjectService {
   /** Propagation policy chosen for each uid being deleted, read by the garbage collector. */

@@ -64,6 +64,8 @@ export const RESOURCES: ResourceDef[] = [
   def("apps", "statefulsets", "StatefulSet", true, ["sts"], ["status", "scale"], ["all"]),
   def("networking.k8s.io", "networkpolicies", "NetworkPolicy", true, ["netpol"]),
   def("coordination.k8s.io", "leases", "Lease", true),
+  // A CRD on real clusters (CSI external-snapshotter); served here as if installed.
+  def("snapshot.storage.k8s.io", "volumesnapshots", "VolumeSnapshot", true, ["vs"], ["status"]),
 ];
 
 export const VERBS = ALL_VERBS;
@@ -102,6 +104,7 @@ export const R = {
   statefulsets: byGroupPlural.get("apps/statefulsets")!,
   networkpolicies: byGroupPlural.get("networking.k8s.io/networkpolicies")!,
   leases: byGroupPlural.get("coordination.k8s.io/leases")!,
+  volumesnapshots: byGroupPlural.get("snapshot.storage.k8s.io/volumesnapshots")!,
 };
 
 export const GROUPS: { name: string; version: string }[] = [];

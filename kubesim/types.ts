@@ -95,6 +95,8 @@ export interface Timers {
   bookmarkMs: number;
   /** Periodic scheduler retry of unschedulable pods (besides retries on capacity changes). */
   schedulerRetryMs: number;
+  /** How long the simulated CSI driver takes to cut a VolumeSnapshot (or to report its failure). */
+  snapshotReadyMs: number;
 }
 
 export interface KubesimOptions {
@@ -128,4 +130,5 @@ export const DEFAULT_TIMERS: Timers = {
   backoffMaxMs: 300_000,
   bookmarkMs: 60_000,
   schedulerRetryMs: 10_000,
+  snapshotReadyMs: 50,
 };

@@ -22,6 +22,14 @@ export const serviceVersions = pgTable(
     /** Kubernetes manifests with {{placeholders}}, rendered per instance. */
     manifestTemplate: text("manifest_template").notNull(),
     upgradeStrategy: text("upgrade_strategy", { enum: ["rolling", "recreate"] }).notNull().default("rolling"),
+    releaseNotes: text("release_notes").notNull().default(""),
+    /** Stateful services: take a VolumeSnapshot of every volume before the first pod is replaced. */
+    snapshotBeforeUpgrade: boolean("snapshot_before_upgrade").notNull().default(false),
+    /** Stateful services: how long each replaced pod must stay ready (no restarts) before the next one goes. */
+    replicaGateSeconds: integer("replica_gate_seconds").notNull().default(0),
+    /** A security patch every instance must get: customers may defer it only until `deadlineAt`. */
+    mandatory: boolean("mandatory").notNull().default(false),
+    deadlineAt: timestamp("deadline_at", { withTimezone: true }),
     /** The version new instances get. */
     isDefault: boolean("is_default").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -8,3 +8,4 @@ export * from "./instances";
 export * from "./billing";
 export * from "./health";
 export * from "./notifications";
+export * from "./rollouts";

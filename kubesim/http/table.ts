@@ -195,6 +195,21 @@ const COLUMNS = new Map<ResourceDef, Column[]>([
   [R.secrets, [name, { name: "Type", type: "string", cell: (s) => s.type ?? "Opaque" }, { name: "Data", type: "integer", cell: (s) => Object.keys(s.data ?? {}).length }, ageCol]],
   [R.serviceaccounts, [name, { name: "Secrets", type: "integer", cell: (s) => (s.secrets ?? []).length }, ageCol]],
   [R.leases, [name, { name: "Holder", type: "string", cell: (l) => l.spec?.holderIdentity ?? "" }, ageCol]],
+  [
+    // The additionalPrinterColumns of the external-snapshotter CRD.
+    R.volumesnapshots,
+    [
+      name,
+      { name: "ReadyToUse", type: "boolean", cell: (v) => v.status?.readyToUse ?? "" },
+      { name: "SourcePVC", type: "string", cell: (v) => v.spec?.source?.persistentVolumeClaimName ?? "" },
+      { name: "SourceSnapshotContent", type: "string", cell: (v) => v.spec?.source?.volumeSnapshotContentName ?? "" },
+      { name: "RestoreSize", type: "string", cell: (v) => v.status?.restoreSize ?? "" },
+      { name: "SnapshotClass", type: "string", cell: (v) => v.spec?.volumeSnapshotClassName ?? "" },
+      { name: "SnapshotContent", type: "string", cell: (v) => v.status?.boundVolumeSnapshotContentName ?? "" },
+      { name: "CreationTime", type: "string", cell: (v) => (v.status?.creationTime ? humanDuration(Date.now() - Date.parse(v.status.creationTime)) : "") },
+      ageCol,
+    ],
+  ],
   [R.quotas, [name, ageCol, { name: "Request", type: "string", cell: (q) => Object.entries(q.status?.used ?? {}).map(([k, v]) => `${k}: ${String(v)}/${String(q.status?.hard?.[k] ?? "")}`).join(", ") }]],
 ]);
 

@@ -9,6 +9,7 @@ import { clustersRouter, placementRouter } from "./routers/clusters";
 import { fleetRouter, instancesRouter, runsRouter } from "./routers/instances";
 import { invitationsRouter } from "./routers/invitations";
 import { membersRouter, orgsRouter } from "./routers/orgs";
+import { rolloutsRouter, upgradesRouter } from "./routers/rollouts";
 import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
@@ -29,6 +30,8 @@ export const appRouter = router({
   billing: billingRouter,
   incidents: incidentsRouter,
   webhooks: webhooksRouter,
+  rollouts: rolloutsRouter,
+  upgrades: upgradesRouter,
 });
 
 export type AppRouter = typeof appRouter;

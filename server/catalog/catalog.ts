@@ -30,6 +30,13 @@ export const versionInput = z.object({
   manifestTemplate: z.string().min(10, "is required").max(100_000),
   upgradeStrategy: z.enum(["rolling", "recreate"]).default("rolling"),
   makeDefault: z.boolean().default(false),
+  releaseNotes: z.string().trim().max(20_000).default(""),
+  /** Stateful services: snapshot every volume before the first pod is replaced. */
+  snapshotBeforeUpgrade: z.boolean().default(false),
+  /** Stateful services: seconds each replaced pod must stay ready before the next goes. */
+  replicaGateSeconds: z.number().int().min(0).max(3600).default(0),
+  mandatory: z.boolean().default(false),
+  deadlineAt: z.coerce.date().nullish(),
 });
 
 export const planInput = z.object({
@@ -87,6 +94,8 @@ async function requireService(tx: DbOrTx, serviceId: string) {
 /** Adds a version; the first version of a service, or one marked so, becomes the default for new instances. */
 export async function createServiceVersion(db: Db, ctx: ActorContext, input: z.infer<typeof versionInput>) {
   const { makeDefault, ...values } = input;
+  if (input.mandatory && !input.deadlineAt) throw new DomainError("BAD_REQUEST", "deadlineAt: a mandatory patch needs a deadline", { field: "deadlineAt" });
+  if (!input.mandatory && input.deadlineAt) throw new DomainError("BAD_REQUEST", "deadlineAt: only a mandatory patch has a deadline", { field: "deadlineAt" });
   const problems = validateTemplate(input.manifestTemplate);
   if (problems.length) throw new DomainError("BAD_REQUEST", `The manifest template has problems: ${formatProblems(problems)}`, { field: "manifestTemplate" });
   try {
@@ -96,7 +105,7 @@ export async function createServiceVersion(db: Db, ctx: ActorContext, input: z.i
       const isDefault = makeDefault || existing.length === 0;
       if (isDefault) await tx.update(serviceVersions).set({ isDefault: false }).where(eq(serviceVersions.serviceId, input.serviceId));
       const [row] = await tx.insert(serviceVersions).values({ ...values, isDefault }).returning();
-      await recordAudit(tx, ctx, { orgId: null, action: "catalog.version_create", targetType: "service_version", targetId: row!.id, details: { version: input.version, image: input.image } });
+      await recordAudit(tx, ctx, { orgId: null, action: "catalog.version_create", targetType: "service_version", targetId: row!.id, details: { version: input.version, image: input.image, mandatory: input.mandatory } });
       return row!;
     });
   } catch (err) {

@@ -46,20 +46,26 @@ export async function monitorClusterHealth(db: Db, clusterId: string, view: { po
   const previous = new Map((await db.select().from(instanceHealth).where(inArray(instanceHealth.instanceId, live.map((i) => i.id)))).map((h) => [h.instanceId, h]));
   for (const inst of live) {
     const verdict = judgeInstanceHealth({ pods: byNamespace.get(inst.namespace) ?? [], nodeReady: ready, desiredReplicas: inst.desiredReplicas, clusterReachable: view.reachable, now: now.getTime(), notReadyGraceMs: healthSettings().notReadyGraceMs });
-    const before = previous.get(inst.id);
-    const same = before && before.status === verdict.status && before.cause === verdict.cause;
-    const since = same ? before.since : now;
-    await db
-      .insert(instanceHealth)
-      .values({ instanceId: inst.id, status: verdict.status, cause: verdict.cause, detail: verdict.detail, readyReplicas: verdict.readyReplicas, restarts: verdict.restarts, since, checkedAt: now })
-      .onConflictDoUpdate({ target: instanceHealth.instanceId, set: { status: verdict.status, cause: verdict.cause, detail: verdict.detail, readyReplicas: verdict.readyReplicas, restarts: verdict.restarts, since, checkedAt: now } });
-    if (!same) await publishInstanceChange(inst.id);
+    const { since } = await saveVerdict(db, inst.id, verdict, previous.get(inst.id), now);
     try {
       await actOn(db, { id: inst.id, orgId: inst.orgId, name: inst.name, clusterId }, verdict, since, now);
     } catch (err) {
       log.error("health", "acting on an instance's health failed", { instanceId: inst.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/**
+ * Stores a verdict as the instance's health (`since` carried over while status and cause stay the same) and tells
+ * the portal when it changed.
+ */
+export async function saveVerdict(db: Db, instanceId: string, verdict: HealthVerdict, before: typeof instanceHealth.$inferSelect | undefined, now: Date): Promise<{ since: Date }> {
+  const same = before && before.status === verdict.status && before.cause === verdict.cause;
+  const since = same ? before.since : now;
+  const values = { status: verdict.status, cause: verdict.cause, detail: verdict.detail, readyReplicas: verdict.readyReplicas, restarts: verdict.restarts, since, checkedAt: now };
+  await db.insert(instanceHealth).values({ instanceId, ...values }).onConflictDoUpdate({ target: instanceHealth.instanceId, set: values });
+  if (!same) await publishInstanceChange(instanceId);
+  return { since };
 }
 
 async function actOn(db: Db, inst: { id: string; orgId: string; name: string; clusterId: string }, verdict: HealthVerdict, since: Date, now: Date): Promise<void> {

@@ -54,6 +54,8 @@ export const permissions = {
   "usage:read": { scope: "org", roles: all, description: "See usage by day and by instance with the cost estimate, and whether billing needs attention" },
   "billing:read": { scope: "org", roles: ["owner", "admin", "billing"], description: "See the subscription, billing period and invoices" },
   "billing:manage": { scope: "org", roles: ["owner", "billing"], description: "Subscribe through Stripe Checkout and manage payment in the Stripe Customer Portal" },
+  "maintenance:read": { scope: "org", roles: all, description: "See the organization's maintenance windows and upgrade notices" },
+  "maintenance:manage": { scope: "org", roles: admins, description: "Set the maintenance windows rollouts must respect" },
 
   "platform_incidents:read": { scope: "platform", platformRoles: staff, description: "See every incident in the fleet with its timeline" },
   "platform_incidents:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Acknowledge incidents, add notes, stop or trigger automatic recovery" },
@@ -66,6 +68,8 @@ export const permissions = {
   "clusters:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Register, cordon, uncordon, resync and remove clusters" },
   "fleet:read": { scope: "platform", platformRoles: staff, description: "See every instance and workflow run in the fleet" },
   "fleet:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Steer any run, hold a workflow type, move instances between clusters" },
+  "rollouts:read": { scope: "platform", platformRoles: staff, description: "See rollouts, their waves and every instance's upgrade" },
+  "rollouts:manage": { scope: "platform", platformRoles: ["platform_admin"], description: "Start, pause, resume, abort and roll back rollouts of a version" },
   "placement:plan": { scope: "platform", platformRoles: staff, description: "Ask what-if capacity questions and see rebalancing proposals" },
 } as const satisfies Record<string, Permission>;
 

@@ -6,10 +6,10 @@ import { workflowRuns, workflowSteps } from "@/db/schema";
 import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { queryNamed } from "./named-query";
-import { getWorkflow } from "./registry";
+import { getWorkflow, stepsOf } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
 import { compensateFrom, finishRun, inTransaction, lockRun, makeStepDue, noteFinished, runInfo, startNextQueued, type Due } from "./transitions";
-import { DEFAULT_RETRY, StepFailure, type RetryPolicy, type StepContext } from "./types";
+import { DEFAULT_RETRY, StepFailure, StepPause, StepWait, type RetryPolicy, type StepContext } from "./types";
 
 /** Domain errors a retry cannot fix; the rest (and every other error) are retried per the step's policy. */
 const PERMANENT = new Set(["BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "PRECONDITION_FAILED", "UNAUTHORIZED"]);
@@ -25,8 +25,8 @@ export function backoffMs(policy: RetryPolicy, attemptInBudget: number): number 
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-function policyOf(type: string, index: number): RetryPolicy {
-  return { ...DEFAULT_RETRY, ...getWorkflow(type).steps[index]?.retry };
+function policyOf(run: { type: string; input: Record<string, unknown> }, index: number): RetryPolicy {
+  return { ...DEFAULT_RETRY, ...stepsOf(run.type, run.input)[index]?.retry };
 }
 
 function message(err: unknown): string {
@@ -170,8 +170,8 @@ async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promi
 type Outcome = { output?: Record<string, unknown>; failure?: unknown; failed: boolean; durationMs: number };
 
 async function runStep(db: Db, claim: Claim, memo: Map<string, unknown>): Promise<Outcome> {
-  const stepDef = getWorkflow(claim.run.type).steps[claim.index]!;
-  const policy = policyOf(claim.run.type, claim.index);
+  const stepDef = stepsOf(claim.run.type, claim.run.input)[claim.index]!;
+  const policy = policyOf(claim.run, claim.index);
   const started = Date.now();
   try {
     const ctx: StepContext<Record<string, unknown>> = { db, run: runInfoOf(claim.run), stepIndex: claim.index, attempt: claim.attempt, output: outputReader(db, claim.run.id), signal: new AbortController().signal, memo };
@@ -275,7 +275,7 @@ async function finishFast(db: Db, claim: Claim, outcome: Outcome): Promise<boole
 /** Records an outcome the one-statement path does not cover: failures, the last step, pauses, cancellations. */
 async function recordOutcome(db: Db, claim: Claim, outcome: Outcome): Promise<void> {
   const { run, index: stepIndex, attempt, name } = claim;
-  const policy = policyOf(run.type, stepIndex);
+  const policy = policyOf(run, stepIndex);
   const { output, failure, durationMs } = outcome;
   // Only if this attempt still owns the step (a sweep may have started a newer one).
   await inTransaction(db, async (tx, due) => {
@@ -287,6 +287,25 @@ async function recordOutcome(db: Db, claim: Claim, outcome: Outcome): Promise<vo
       await tx.update(workflowSteps).set({ status: "succeeded", output, error: null, finishedAt: new Date(), durationMs }).where(where);
       await onStepSucceeded(db, tx, due, current, stepIndex);
       return;
+    }
+    // Waiting and pausing are not failures: the attempt is not counted against the budget (retryBase moves on).
+    if ((failure instanceof StepWait || failure instanceof StepPause) && current.status !== "cancelling") {
+      const note = failure instanceof StepWait ? { waiting: true, ...failure.note } : { paused: failure.reason };
+      await tx.update(workflowSteps).set({ retryBase: now.retryBase + 1, error: null, output: note, finishedAt: new Date(), durationMs }).where(where);
+      const pauseReason = failure instanceof StepPause ? failure.reason : current.pauseRequested;
+      if (pauseReason) {
+        await tx.update(workflowSteps).set({ status: "pending" }).where(where);
+        await tx.update(workflowRuns).set({ status: "paused", pauseRequested: pauseReason, updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
+        return;
+      }
+      await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
+      await makeStepDue(tx, due, run.id, stepIndex, (failure as StepWait).delayMs);
+      return;
+    }
+    if (failure instanceof StepWait || failure instanceof StepPause) {
+      // Cancelled while it waited: nothing of this step was done; undo the steps before it.
+      await tx.update(workflowSteps).set({ status: "skipped", finishedAt: new Date(), durationMs }).where(where);
+      return compensateFrom(db, tx, due, current, stepIndex - 1);
     }
     const text = message(failure);
     const inBudget = attempt - now.retryBase;
@@ -320,12 +339,12 @@ async function executeCompensation(db: Db, job: StepJob): Promise<"done" | "stal
   const [run] = await db.select().from(workflowRuns).where(eq(workflowRuns.id, job.runId));
   const [step] = await db.select().from(workflowSteps).where(and(eq(workflowSteps.runId, job.runId), eq(workflowSteps.index, job.stepIndex)));
   if (!run || run.status !== "cancelling" || step?.status !== "compensating") return "stale";
-  const def = getWorkflow(run.type);
-  const policy = policyOf(run.type, job.stepIndex);
+  const defs = stepsOf(run.type, run.input);
+  const policy = policyOf(run, job.stepIndex);
   let failure: unknown;
   try {
     await withTimeout(
-      (signal) => def.steps[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal, memo: new Map() }),
+      (signal) => defs[job.stepIndex]!.compensate!({ db, run: runInfo(run), stepIndex: job.stepIndex, attempt: job.attempt, output: outputReader(db, run.id), signal, memo: new Map() }),
       policy.timeoutMs,
     );
   } catch (err) {
@@ -376,7 +395,7 @@ export async function sweepStuckRuns(db: Db, graceMs = 30_000): Promise<number> 
       if (!run || run.status !== "running" || run.updatedAt.getTime() > Date.now() - graceMs) return;
       const [step] = await tx.select().from(workflowSteps).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, run.currentStep)));
       if (!step) return;
-      const policy = policyOf(run.type, run.currentStep);
+      const policy = policyOf(run, run.currentStep);
       const lostRunning = step.status === "running" && (step.startedAt?.getTime() ?? 0) < Date.now() - policy.timeoutMs - graceMs;
       const lostPending = step.status === "pending" || (step.status === "waiting_retry" && (step.nextAttemptAt?.getTime() ?? 0) < Date.now() - graceMs);
       if (!lostRunning && !lostPending) return;

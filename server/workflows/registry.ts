@@ -1,5 +1,5 @@
 // The workflow definitions known to this process, registered once at import by each domain.
-import type { RunInfo, WorkflowDefinition } from "./types";
+import type { RunInfo, StepDefinition, WorkflowDefinition } from "./types";
 
 const definitions = new Map<string, WorkflowDefinition<never>>();
 
@@ -12,6 +12,12 @@ export function getWorkflow(type: string): WorkflowDefinition<Record<string, unk
   const def = definitions.get(type);
   if (!def) throw new Error(`unknown workflow type ${type}`);
   return def as unknown as WorkflowDefinition<Record<string, unknown>>;
+}
+
+/** The steps of a run of `type` with this input (most types have one fixed list). */
+export function stepsOf(type: string, input: Record<string, unknown>): StepDefinition<Record<string, unknown>>[] {
+  const def = getWorkflow(type);
+  return def.stepsFor ? def.stepsFor(input) : def.steps;
 }
 
 export function listWorkflowTypes(): { type: string; title: string; steps: string[] }[] {

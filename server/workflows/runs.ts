@@ -6,7 +6,7 @@ import { recordAudit, type AuditEntry } from "@/server/audit/record-audit";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError } from "@/server/errors/domain-error";
 import { queryNamed } from "./named-query";
-import { getWorkflow } from "./registry";
+import { getWorkflow, stepsOf } from "./registry";
 import { ACTIVE, compensateFrom, inTransaction, lockRun, lockSubject, makeStepDue, type Due } from "./transitions";
 
 export type StartRunInput = { type: string; subjectType: string; subjectId: string; orgId: string | null; input: Record<string, unknown> };
@@ -18,6 +18,7 @@ export type StartRunInput = { type: string; subjectType: string; subjectId: stri
 export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: StartRunInput, opts: { newSubject?: boolean; audits?: AuditEntry[] } = {}) {
   const def = getWorkflow(start.type);
   const input = def.input.parse(start.input) as Record<string, unknown>;
+  const steps = stepsOf(start.type, input);
   let busy: { id: string } | undefined;
   // A subject created in this same transaction has no other run, and none can start before this commits.
   if (!opts.newSubject) {
@@ -43,11 +44,11 @@ export async function createRun(tx: Tx, due: Due, ctx: ActorContext, start: Star
     start.orgId,
     status,
     input,
-    def.steps.length,
+    steps.length,
     actorLabel(ctx.actor),
     held ? "new runs of this type are held by an operator" : null,
     status === "running" || status === "paused" ? now : null,
-    def.steps.map((s) => s.name),
+    steps.map((s) => s.name),
     status === "running" ? now : null,
     JSON.stringify(await Promise.all(audits.map((a) => auditRow(ctx, a)))),
   ]);

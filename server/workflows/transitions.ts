@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps, type RunStatus } from "@/db/schema";
 import { queryNamed } from "./named-query";
-import { getWorkflow, notifyRunFinished } from "./registry";
+import { getWorkflow, notifyRunFinished, stepsOf } from "./registry";
 import { enqueueStepJob, type StepJob } from "./step-jobs";
 import type { RunInfo } from "./types";
 
@@ -108,11 +108,11 @@ export async function makeStepDue(tx: Tx, due: Due, runId: string, index: number
 
 /** Starts compensation from the highest step at or below `from` that succeeded and can be undone; none → cancelled. */
 export async function compensateFrom(db: Db, tx: Tx, due: Due, run: typeof workflowRuns.$inferSelect, from: number): Promise<void> {
-  const def = getWorkflow(run.type);
+  const defs = stepsOf(run.type, run.input);
   const steps = await tx.select().from(workflowSteps).where(eq(workflowSteps.runId, run.id));
-  for (let i = Math.min(from, def.steps.length - 1); i >= 0; i--) {
+  for (let i = Math.min(from, defs.length - 1); i >= 0; i--) {
     const step = steps.find((s) => s.index === i);
-    if (step?.status === "succeeded" && def.steps[i]?.compensate) {
+    if (step?.status === "succeeded" && defs[i]?.compensate) {
       await tx.update(workflowSteps).set({ status: "compensating" }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, i)));
       await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
       due.push({ job: { runId: run.id, stepIndex: i, attempt: 1, kind: "compensate" }, delayMs: 0 });

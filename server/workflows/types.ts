@@ -48,6 +48,11 @@ export type WorkflowDefinition<I = Record<string, unknown>> = {
   title: string;
   input: z.ZodType<I>;
   steps: StepDefinition<I>[];
+  /**
+   * The steps of one run when they depend on its input (a rollout has one step per wave); `steps` then lists the
+   * shape shown for the type. Read once when the run is created and on every execution: keep it pure.
+   */
+  stepsFor?: (input: I) => StepDefinition<I>[];
   /** Called in the transaction that finishes the run (succeeded, failed or cancelled), e.g. to set observed state. */
   onFinish?: (ctx: { db: Db; run: RunInfo<I>; status: "succeeded" | "failed" | "cancelled"; error: string | null }) => Promise<void>;
 };
@@ -59,5 +64,32 @@ export class StepFailure extends Error {
     super(message, { cause: options.cause });
     this.name = "StepFailure";
     this.retryable = options.retryable;
+  }
+}
+
+/**
+ * Throw from a step that has to wait for something outside the run (upgrades it started, a soak time, a
+ * maintenance window): the step is attempted again after `delayMs` without using its retry budget. `note` is
+ * shown as the step's output meanwhile. A pause or cancel asked in between takes effect before the next look.
+ */
+export class StepWait extends Error {
+  readonly delayMs: number;
+  readonly note: Record<string, unknown>;
+  constructor(delayMs: number, note: Record<string, unknown> = {}) {
+    super("waiting");
+    this.name = "StepWait";
+    this.delayMs = delayMs;
+    this.note = note;
+  }
+}
+
+/**
+ * Throw from a step to pause its run before this step (e.g. a rollout whose failures passed its threshold): the
+ * run waits, paused with `reason`, until someone resumes it; the step then runs again from the start.
+ */
+export class StepPause extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "StepPause";
   }
 }
