@@ -66,6 +66,11 @@ export function nextMaintenanceWindow(config: WindowConfig | undefined, at: Date
   for (const w of config!.windows) for (const d of w.days) wait = Math.min(wait, ((((d * 1440 + startMinute(w)) - m) % WEEK) + WEEK) % WEEK);
   const next = new Date(at.getTime() + wait * 60_000);
   next.setUTCSeconds(0, 0);
+  // The wait was counted in wall-clock minutes: across a DST change the opening is up to an hour off in real time.
+  for (let shift = -60; shift <= 60; shift++) {
+    const t = new Date(next.getTime() + shift * 60_000);
+    if (t > at && isInMaintenanceWindow(config, t)) return t;
+  }
   return next;
 }
 

@@ -107,10 +107,9 @@ const applyStep: StepDefinition<Input> = {
   async run(ctx) {
     const b = await before(ctx);
     const { spec, clients } = await specAndClients(ctx);
-    // Pod by pod: the new template is applied with every pod held on the old one; the roll step releases them.
-    const sts = podByPod(spec, b) ? await clients.apps.readNamespacedStatefulSet({ name: spec.instance.name, namespace: spec.instance.namespace }).catch(() => undefined) : undefined;
-    const held = sts?.spec?.updateStrategy?.rollingUpdate?.partition;
-    await applyVersion(clients, spec, spec.version, { replicas: b.replicas, ...(podByPod(spec, b) ? { holdPartition: held ?? b.replicas } : {}) });
+    // Pod by pod: the new template is applied with every pod held on the old one; the roll step releases them one
+    // by one (lowering the partition), so a retry of this step, which runs before any release, holds them all again.
+    await applyVersion(clients, spec, spec.version, { replicas: b.replicas, ...(podByPod(spec, b) ? { holdPartition: b.replicas } : {}) });
     return { image: spec.version.image, replicas: b.replicas };
   },
 };

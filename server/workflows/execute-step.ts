@@ -1,6 +1,6 @@
 // Executes one step job: claims the attempt, runs the step outside any transaction, then records the outcome
 // and moves the run on. Stale or duplicate jobs (a crash, a sweep, a double enqueue) find nothing to do.
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { workflowRuns, workflowSteps } from "@/db/schema";
 import { DomainError } from "@/server/errors/domain-error";
@@ -137,6 +137,9 @@ async function claimFast(db: Db, job: StepJob): Promise<Claim | undefined> {
 async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promise<Claim | undefined> {
   return inTransaction(db, async (tx) => {
     const run = await lockRun(tx, job.runId);
+    // A look (or retry) due while the run was paused: its attempt number is used up, so the resume's job gets a
+    // new id (BullMQ keeps finished ids and would drop a second job with this one).
+    if (run?.status === "paused" && run.currentStep === job.stepIndex) await consumeAttempt(tx, run.id, job);
     if (!run || run.status !== "running") return undefined;
     if (run.currentStep !== job.stepIndex) {
       // This job ran the run's steps up to the current one and its worker died there: run that step again
@@ -156,6 +159,7 @@ async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promi
     if (run.pauseRequested) {
       await tx.update(workflowRuns).set({ status: "paused", updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
       await tx.update(workflowSteps).set({ status: "pending" }).where(and(eq(workflowSteps.runId, run.id), eq(workflowSteps.index, job.stepIndex)));
+      await consumeAttempt(tx, run.id, job);
       return undefined;
     }
     await tx
@@ -165,6 +169,14 @@ async function claimSlow(db: Db, job: StepJob, delivery: StepJobDelivery): Promi
     await tx.update(workflowRuns).set({ updatedAt: new Date() }).where(eq(workflowRuns.id, run.id));
     return { run: refOfRun(run), index: job.stepIndex, name: step.name, attempt: job.attempt };
   });
+}
+
+/** Marks a job's attempt as taken without counting it against the step's retry budget. */
+async function consumeAttempt(tx: Tx, runId: string, job: StepJob): Promise<void> {
+  await tx
+    .update(workflowSteps)
+    .set({ attempts: job.attempt, retryBase: sql`${workflowSteps.retryBase} + 1` })
+    .where(and(eq(workflowSteps.runId, runId), eq(workflowSteps.index, job.stepIndex), lt(workflowSteps.attempts, job.attempt), inArray(workflowSteps.status, ["pending", "waiting_retry"])));
 }
 
 type Outcome = { output?: Record<string, unknown>; failure?: unknown; failed: boolean; durationMs: number };
