@@ -1,11 +1,11 @@
 // One scrape: every collector in parallel, each with a time limit; a failing collector is logged and reported as
 // fleetplane_scrape_errors{collector} = 1 while the others' metrics are still served.
 import { log } from "@/server/log";
-import { billingCollector, fleetCollector, gatewayCollector, incidentCollector, queueCollector, workflowCollector, type Collector } from "./collectors";
+import { billingCollector, fleetCollector, gatewayCollector, incidentCollector, queueCollector, rolloutCollector, workflowCollector, type Collector } from "./collectors";
 import { renderFamily, type MetricFamily } from "./exposition";
 import { processCollector } from "./process-metrics";
 
-export const DEFAULT_COLLECTORS: Collector[] = [queueCollector, workflowCollector, fleetCollector, incidentCollector, gatewayCollector, billingCollector, processCollector];
+export const DEFAULT_COLLECTORS: Collector[] = [queueCollector, workflowCollector, fleetCollector, incidentCollector, rolloutCollector, gatewayCollector, billingCollector, processCollector];
 
 /** A collector slower than this counts as failed for this scrape (Prometheus' default scrape timeout is 10 s). */
 export const COLLECTOR_TIMEOUT_MS = 3000;

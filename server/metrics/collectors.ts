@@ -166,3 +166,26 @@ export const billingCollector: Collector = {
     ];
   },
 };
+
+/** Rollouts by status, and the targets of live rollouts by status (what an operator watches during a release). */
+export const rolloutCollector: Collector = {
+  name: "rollouts",
+  async collect() {
+    const db = getDb();
+    let rollouts: (Counted & { status: string })[];
+    let targets: (Counted & { status: string })[];
+    try {
+      ({ rows: rollouts } = await db.execute<Counted & { status: string }>(sql`select status, count(*)::int as n from rollouts group by status`));
+      ({ rows: targets } = await db.execute<Counted & { status: string }>(
+        sql`select t.status, count(*)::int as n from rollout_targets t join rollouts r on r.id = t.rollout_id where r.status in ('scheduled', 'running', 'paused', 'rolling_back') group by t.status`,
+      ));
+    } catch (err) {
+      if (isUndefinedTable(err)) return [];
+      throw err;
+    }
+    return [
+      { name: "fleetplane_rollouts", help: "Rollouts by status.", type: "gauge", samples: rollouts.map((r) => ({ labels: { status: r.status }, value: r.n })) },
+      { name: "fleetplane_rollout_targets", help: "Instances in live rollouts by upgrade status (pending, scheduled, in_progress, done, failed…).", type: "gauge", samples: targets.map((r) => ({ labels: { status: r.status }, value: r.n })) },
+    ];
+  },
+};

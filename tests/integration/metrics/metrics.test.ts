@@ -209,6 +209,21 @@ describe("/api/metrics", () => {
     }
   });
 
+  it("reports rollouts by status", async () => {
+    const [svc] = (await getDb().execute<{ id: string }>(sql`insert into services (slug, name, kind) values ('metrics-svc', 'Metrics', 'stateless') returning id`)).rows;
+    const [ver] = (await getDb().execute<{ id: string }>(sql`insert into service_versions (service_id, version, image, manifest_template) values (${svc!.id}, '1.0.0', 'x/y:1', 'kind: x') returning id`)).rows;
+    const rollout = (status: string) =>
+      getDb().execute(sql`insert into rollouts (service_id, to_version_id, first_version_id, status, target, wave_plan, wave_count, soak_seconds, max_parallel, failure_threshold, starts_at, target_count, created_by)
+        values (${svc!.id}, ${ver!.id}, ${ver!.id}, ${status}, '{}', '{"canary":{"count":1},"percents":[100]}', 2, 0, 10, '{"count":1}', now(), 0, 'test')`);
+    await rollout("paused");
+    await rollout("completed");
+    await rollout("completed");
+    const m = await metrics();
+    expect(m.get('fleetplane_rollouts{status="paused"}')).toBe(1);
+    expect(m.get('fleetplane_rollouts{status="completed"}')).toBe(2);
+    expect(m.get('fleetplane_scrape_errors{collector="rollouts"}')).toBe(0);
+  });
+
   it("requires the bearer token when METRICS_TOKEN is set", async () => {
     process.env.METRICS_TOKEN = TOKEN;
     resetEnvCache();
