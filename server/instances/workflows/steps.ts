@@ -2,13 +2,12 @@
 // upserts; any of them may run again after a crash.
 import { eq } from "drizzle-orm";
 import { instances } from "@/db/schema";
-import { renderTemplate } from "@/server/catalog/template";
-import { millisToCpu, mbToMemory } from "@/server/k8s/quantity";
 import { placeAndReserve, releaseReservations } from "@/server/placement/reserve-placement";
 import { requestForPlan } from "@/server/placement/fleet-planning";
 import { StepFailure, type StepContext, type StepDefinition } from "@/server/workflows/types";
 import { applyManifests } from "../k8s/apply-workload";
 import { ensureCredentialsSecret } from "../k8s/instance-credentials";
+import { renderInstanceObjects } from "../k8s/render-workload";
 import { deleteInstanceNamespace, waitForNamespaceGone } from "../k8s/delete-namespace";
 import { readServiceEndpoint } from "../k8s/endpoint";
 import { ensureInstanceNamespace } from "../k8s/instance-namespace";
@@ -116,22 +115,7 @@ export const credentialsStep: Step = {
 /** Renders the version's template for the instance and applies it (server-side apply, field manager fleetplane). */
 export async function applyWorkload(ctx: Ctx, replicas?: number) {
   const { spec, clients } = await specAndClients(ctx);
-  const { plan, instance, version } = spec;
-  // A template that names no credentials (mentions none at all) needs no read of the Secret.
-  const credentials = version.manifestTemplate.includes("credentials.")
-    ? { credentials: { ...(await ensureCredentialsSecret(clients, { namespace: instance.namespace, secretName: spec.credentialsSecret })), secretName: spec.credentialsSecret } }
-    : {};
-  const objects = renderTemplate(version.manifestTemplate, {
-    name: instance.name,
-    namespace: instance.namespace,
-    instanceId: instance.id,
-    image: version.image,
-    replicas: replicas ?? instance.desiredReplicas,
-    cpu: millisToCpu(plan.cpuMillis),
-    memory: mbToMemory(plan.memoryMb),
-    storage: `${Math.max(plan.storageGb, 1)}Gi`,
-    ...credentials,
-  });
+  const objects = await renderInstanceObjects(clients, spec, replicas === undefined ? {} : { replicas });
   await applyManifests(clients, objects, { reportChanges: false });
   return { objects: objects.length };
 }
