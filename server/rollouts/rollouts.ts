@@ -12,6 +12,8 @@ import { cancelRun, createRun, pauseRun, resumeRun } from "@/server/workflows/ru
 import { inTransaction } from "@/server/workflows/transitions";
 import { splitIntoWaves, wavePlanInput } from "./wave-plan";
 import { ROLLOUT_WORKFLOWS } from "./workflow-names";
+// Runs are created here, so their definitions must be registered in this process too (the portal, not only workers).
+import "./workflows";
 
 /** Rollouts that hold their service: a second one waits until this one ends. */
 export const LIVE_ROLLOUT: RolloutStatus[] = ["scheduled", "running", "paused", "rolling_back"];

@@ -12,6 +12,8 @@ import { publishInstanceChange } from "@/server/instances/instance-events";
 import { createRun } from "@/server/workflows/runs";
 import { inTransaction, type Due } from "@/server/workflows/transitions";
 import { ROLLOUT_WORKFLOWS } from "./workflow-names";
+// Runs are created here, so their definitions must be registered in this process too (the portal, not only workers).
+import "./workflows";
 import type { UpgradeInput } from "./workflows";
 
 export const upgradeInstanceInput = z.object({ orgId: z.uuid(), instanceId: z.uuid(), versionId: z.uuid() });
