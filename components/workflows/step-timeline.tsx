@@ -50,8 +50,12 @@ export function StepTimeline({
   );
 }
 
+/** A step that waits for something outside its run (a rollout's wave) looks again on a schedule: not a retry. */
+const isWaiting = (step: TimelineStep) => step.status === "waiting_retry" && step.output?.waiting === true;
+
 function StepItem({ step, last, runStatus, isCurrent }: { step: TimelineStep; last: boolean; runStatus?: RunStatus; isCurrent: boolean }) {
   const done = step.status === "succeeded" || step.status === "compensated";
+  const waiting = isWaiting(step);
   const quietPending = step.status === "pending" && (runStatus === "cancelled" || runStatus === "failed");
   return (
     <li className="relative flex gap-3 pb-4 last:pb-0">
@@ -64,7 +68,7 @@ function StepItem({ step, last, runStatus, isCurrent }: { step: TimelineStep; la
             <span title={step.name}>{humanizeStep(step.name)}</span>
           </p>
           <p className="flex flex-wrap items-baseline gap-x-3 text-xs text-zinc-500 tabular-nums">
-            {step.attempts > 1 && step.status !== "running" && (
+            {step.attempts > 1 && step.status !== "running" && !waiting && (
               <span className={cn("font-medium", step.status === "failed" || step.status === "waiting_retry" ? "text-amber-800" : "text-zinc-600")}>
                 {step.attempts} attempts
               </span>
@@ -106,6 +110,13 @@ function StepState({ step, quiet, next }: { step: TimelineStep; quiet: boolean; 
     ) : null;
   }
   if (step.status === "pending") return <p className={cn("text-xs", next === "running" ? "text-brand-700" : "text-zinc-400")}>{pendingText(quiet, next)}</p>;
+  if (isWaiting(step)) {
+    return (
+      <p className="text-xs text-brand-700">
+        In progress: waiting{step.nextAttemptAt && <NextLook at={step.nextAttemptAt} />}
+      </p>
+    );
+  }
   return (
     <p className={cn("text-xs", statusText[step.status] ?? "text-zinc-500")}>
       {stepStatusLabel(step.status)}
@@ -125,6 +136,17 @@ function StepState({ step, quiet, next }: { step: TimelineStep; quiet: boolean; 
       )}
       {step.status === "compensated" && " (its change was rolled back)"}
     </p>
+  );
+}
+
+function NextLook({ at }: { at: Date | string }) {
+  const now = useNow(1000);
+  if (new Date(at).getTime() <= now) return <> · looks again now</>;
+  return (
+    <>
+      {" "}
+      · looks again <Ago value={at} />
+    </>
   );
 }
 
