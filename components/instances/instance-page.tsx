@@ -1,5 +1,5 @@
 // One instance: desired vs observed state, how to reach it, what the role may do to it, its traffic and scale to zero,
-// its health and incidents, why it runs where it runs, the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s
+// its version and any pending upgrade, its health and incidents, why it runs where it runs, the live steps of its runs and its namespace's Kubernetes events. Polls every 1.5 s
 // while anything is changing.
 "use client";
 import { useQuery } from "@tanstack/react-query";
@@ -21,6 +21,7 @@ import { planAndPrice } from "./instances-page";
 import { PlacementPanel } from "./placement-panel";
 import { ScaleToZeroCard } from "./scale-to-zero-card";
 import { TrafficCard, useTraffic } from "./traffic-card";
+import { VersionCard } from "./version-card";
 
 type Instance = RouterOutputs["instances"]["get"];
 
@@ -108,6 +109,7 @@ export function InstancePage({ instanceId }: { instanceId: string }) {
           <InstanceRuns instanceId={i.id} runs={i.runs} />
         </div>
         <div className="space-y-6">
+          <VersionCard instance={i} />
           <InstanceIncidentsCard instanceId={i.id} />
           {i.scaleToZero && <ScaleToZeroCard instance={i} traffic={traffic} />}
           <PlacementPanel placement={i.placement} clusterName={i.clusterName} observedState={i.observedState} />

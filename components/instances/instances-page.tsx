@@ -1,10 +1,12 @@
-// An organization's instances: status, plan, where they run and how to reach them; refreshes every 2 s while any is changing.
+// An organization's instances: status, plan, where they run and how to reach them, under the notices of upgrades to
+// come; refreshes every 2 s while any is changing.
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { AppIcon } from "@/components/icons";
 import { Button, ButtonLink, Card, EmptyState, ErrorMessage, LoadingBlock, PageHeader, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
 import { useOrg } from "@/components/org/org-context";
+import { UpgradeNotices } from "@/components/org/upgrade-notices";
 import { Ago } from "@/components/workflows/relative-time";
 import { formatPrice } from "@/lib/format";
 import { can } from "@/lib/roles";
@@ -63,6 +65,7 @@ export function InstancesPage() {
           )
         }
       />
+      <UpgradeNotices className="mb-6" />
       {list.isPending ? (
         <Card>
           <LoadingBlock label="Loading instances" />

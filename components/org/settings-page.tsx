@@ -1,4 +1,4 @@
-// Organization settings: the name (owners rename it), its address, webhooks, and leaving the organization.
+// Organization settings: the name (owners rename it), its address, maintenance windows, webhooks, and leaving the organization.
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
@@ -8,14 +8,16 @@ import { useTRPC } from "@/lib/trpc/client";
 import { fieldErrorsOf, formErrorMessage } from "@/lib/trpc/errors";
 import { can, roleLabels } from "@/lib/roles";
 import { useOrg } from "./org-context";
+import { MaintenanceWindowsCard } from "./maintenance-windows-card";
 import { WebhooksCard } from "./webhooks-card";
 
 export function SettingsPage() {
   return (
     <>
-      <PageHeader title="Settings" description="Your organization's name, its webhooks and your membership." />
+      <PageHeader title="Settings" description="Your organization's name, its maintenance windows, its webhooks and your membership." />
       <div className="space-y-6">
         <RenameCard />
+        <MaintenanceWindowsCard />
         <WebhooksCard />
         <LeaveCard />
       </div>

@@ -16,3 +16,4 @@ export { Table, TBody, TD, TH, THead, TR } from "./table";
 export { Time } from "./time";
 export { UtilisationBar, UtilisationLegend, type UtilisationSegment, type UtilisationTone } from "./utilisation-bar";
 export { FilterSelect, type FilterOption } from "./filter-select";
+export { MultiSelect, type MultiSelectOption } from "./multi-select";

@@ -110,6 +110,7 @@ function StepState({ step, quiet, next }: { step: TimelineStep; quiet: boolean; 
     ) : null;
   }
   if (step.status === "pending") return <p className={cn("text-xs", next === "running" ? "text-brand-700" : "text-zinc-400")}>{pendingText(quiet, next)}</p>;
+  if (isWaiting(step) && next === "paused") return <p className="text-xs text-zinc-500">Paused: looks again when the run is resumed</p>;
   if (isWaiting(step)) {
     return (
       <p className="text-xs text-brand-700">

@@ -44,7 +44,8 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   for (const [field, messages] of Object.entries(data.fieldErrors ?? {})) {
     if (messages?.[0]) out[field] = sentence(messages[0]);
   }
-  if (data.field && error instanceof Error) out[data.field] = sentence(error.message);
+  // A domain error may start with its field's name ("startsAt: is in the past"): under the field, that is noise.
+  if (data.field && error instanceof Error) out[data.field] = sentence(error.message.startsWith(`${data.field}: `) ? error.message.slice(data.field.length + 2) : error.message);
   return out;
 }
 

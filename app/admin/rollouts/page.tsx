@@ -1,16 +1,14 @@
-// /admin/rollouts: a later release brings this section; the page says so.
+// /admin/rollouts: every rollout of a version across the fleet, with its progress, and the form to start one.
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/admin/coming-soon";
+import { Suspense } from "react";
+import { RolloutsPage } from "@/components/admin/rollouts/rollouts-page";
 
 export const metadata: Metadata = { title: "Rollouts" };
 
 export default function Page() {
   return (
-    <ComingSoon
-      title="Rollouts"
-      icon="rollouts"
-      description="Version upgrades across the fleet in waves."
-      note="Rollouts arrive in a later release: upgrade the fleet to a new service version in controlled waves."
-    />
+    <Suspense>
+      <RolloutsPage />
+    </Suspense>
   );
 }

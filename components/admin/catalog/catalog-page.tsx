@@ -3,15 +3,15 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { AppIcon } from "@/components/icons";
-import { Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorMessage, LoadingBlock, PageHeader, Table, TBody, TD, TH, THead, TR, Time } from "@/components/ui";
-import { formatCpu, formatMemory, formatPrice } from "@/lib/format";
+import { Badge, Button, ButtonLink, Card, CardBody, CardHeader, EmptyState, ErrorMessage, LoadingBlock, PageHeader, Table, TBody, TD, TH, THead, TR, Time } from "@/components/ui";
+import { formatCpu, formatDateTime, formatMemory, formatPrice } from "@/lib/format";
 import { canPlatform } from "@/lib/roles";
 import { useTRPC } from "@/lib/trpc/client";
 import type { RouterOutputs } from "@/lib/trpc/types";
 import { usePlatformRole } from "../admin-context";
 import { PlanDialog } from "./plan-dialog";
 import { ServiceDialog } from "./service-dialog";
-import { ManifestDialog, VersionDialog } from "./version-dialog";
+import { ManifestDialog, ReleaseNotesDialog, VersionDialog } from "./version-dialog";
 import { useInvalidateCatalog } from "./use-invalidate-catalog";
 
 type Service = RouterOutputs["catalog"]["adminList"][number];
@@ -22,7 +22,9 @@ const readOnlyReason = "Only platform admins can change the catalog";
 
 export function CatalogPage() {
   const trpc = useTRPC();
-  const mayManage = canPlatform(usePlatformRole(), "catalog:manage");
+  const role = usePlatformRole();
+  const mayManage = canPlatform(role, "catalog:manage");
+  const mayRollOut = canPlatform(role, "rollouts:manage");
   // Every platform role reads the whole catalog (archived entries and manifests included); only admins change it.
   const catalog = useQuery(trpc.catalog.adminList.queryOptions());
   const [adding, setAdding] = useState(false);
@@ -56,7 +58,7 @@ export function CatalogPage() {
       ) : (
         <div className="space-y-6">
           {catalog.data.map((s) => (
-            <ServiceCard key={s.id} service={s as Service} mayManage={mayManage} />
+            <ServiceCard key={s.id} service={s as Service} mayManage={mayManage} mayRollOut={mayRollOut} />
           ))}
         </div>
       )}
@@ -65,12 +67,13 @@ export function CatalogPage() {
   );
 }
 
-function ServiceCard({ service, mayManage }: { service: Service; mayManage: boolean }) {
+function ServiceCard({ service, mayManage, mayRollOut }: { service: Service; mayManage: boolean; mayRollOut: boolean }) {
   const [editing, setEditing] = useState(false);
   const [addingVersion, setAddingVersion] = useState(false);
   const [addingPlan, setAddingPlan] = useState(false);
   const [editingPlan, setEditingPlan] = useState<Plan | null>(null);
   const [viewing, setViewing] = useState<Version | null>(null);
+  const [reading, setReading] = useState<Version | null>(null);
   const reason = mayManage ? null : readOnlyReason;
 
   return (
@@ -107,7 +110,7 @@ function ServiceCard({ service, mayManage }: { service: Service; mayManage: bool
             <p className="rounded-md bg-zinc-50 px-4 py-3 text-sm text-zinc-600">No versions yet. Add one with an image and a manifest template so customers can run this service.</p>
           ) : (
             <div className="rounded-md ring-1 ring-zinc-200">
-              <VersionTable versions={service.versions} mayManage={mayManage} onView={setViewing} />
+              <VersionTable versions={service.versions} mayManage={mayManage} mayRollOut={mayRollOut && !service.archived} onView={setViewing} onRead={setReading} />
             </div>
           )}
         </section>
@@ -128,15 +131,28 @@ function ServiceCard({ service, mayManage }: { service: Service; mayManage: bool
         </section>
       </CardBody>
       <ServiceDialog open={editing} onClose={() => setEditing(false)} service={service} />
-      <VersionDialog open={addingVersion} onClose={() => setAddingVersion(false)} serviceId={service.id} serviceName={service.name} />
+      <VersionDialog open={addingVersion} onClose={() => setAddingVersion(false)} serviceId={service.id} serviceName={service.name} stateful={service.kind === "stateful"} />
       <PlanDialog open={addingPlan} onClose={() => setAddingPlan(false)} serviceId={service.id} serviceName={service.name} />
       <PlanDialog open={!!editingPlan} onClose={() => setEditingPlan(null)} serviceId={service.id} serviceName={service.name} plan={editingPlan ?? undefined} />
+      <ReleaseNotesDialog open={!!reading} onClose={() => setReading(null)} title={`${service.name} ${reading?.version ?? ""} release notes`} notes={reading?.releaseNotes ?? ""} />
       <ManifestDialog open={!!viewing} onClose={() => setViewing(null)} title={`${service.name} ${viewing?.version ?? ""} manifest`} manifest={viewing?.manifestTemplate ?? ""} />
     </Card>
   );
 }
 
-function VersionTable({ versions, mayManage, onView }: { versions: Version[]; mayManage: boolean; onView: (v: Version) => void }) {
+function VersionTable({
+  versions,
+  mayManage,
+  mayRollOut,
+  onView,
+  onRead,
+}: {
+  versions: Version[];
+  mayManage: boolean;
+  mayRollOut: boolean;
+  onView: (v: Version) => void;
+  onRead: (v: Version) => void;
+}) {
   const trpc = useTRPC();
   const invalidate = useInvalidateCatalog();
   const setDefault = useMutation(trpc.catalog.setDefaultVersion.mutationOptions({ onSuccess: invalidate }));
@@ -146,8 +162,8 @@ function VersionTable({ versions, mayManage, onView }: { versions: Version[]; ma
       <Table label="Versions">
         <THead>
           <TR>
-            <TH>Version</TH>
-            <TH>Image</TH>
+            <TH>Version and image</TH>
+            <TH className="hidden lg:table-cell">Release notes</TH>
             <TH className="hidden md:table-cell">Upgrade</TH>
             <TH className="hidden md:table-cell">Added</TH>
             <TH className="text-right">
@@ -158,19 +174,50 @@ function VersionTable({ versions, mayManage, onView }: { versions: Version[]; ma
         <TBody>
           {versions.map((v) => (
             <TR key={v.id}>
-              <TD className="font-medium whitespace-nowrap text-zinc-900">
-                {v.version} {v.isDefault && <Badge tone="green" className="ml-1">Default</Badge>}
+              <TD className="align-top">
+                <div className="flex flex-wrap items-center gap-1 font-medium whitespace-nowrap text-zinc-900">
+                  {v.version}
+                  {v.isDefault && <Badge tone="green">Default</Badge>}
+                  {v.mandatory && <Badge tone="red">Security patch</Badge>}
+                </div>
+                <div className="mt-0.5 font-mono text-xs break-all text-zinc-500">{v.image}</div>
+                {v.mandatory && v.deadlineAt && <div className="mt-0.5 text-xs whitespace-nowrap text-red-700">Deadline {formatDateTime(v.deadlineAt)}</div>}
               </TD>
-              <TD className="font-mono text-xs break-all">{v.image}</TD>
-              <TD className="hidden capitalize md:table-cell">{v.upgradeStrategy}</TD>
-              <TD className="hidden whitespace-nowrap md:table-cell">
+              <TD className="hidden max-w-sm align-top lg:table-cell">
+                {v.releaseNotes ? (
+                  <button type="button" onClick={() => onRead(v)} className="line-clamp-2 text-left text-xs text-zinc-600 hover:text-zinc-900" title="Read the release notes">
+                    {v.releaseNotes}
+                  </button>
+                ) : (
+                  <span className="text-xs text-zinc-400">None</span>
+                )}
+              </TD>
+              <TD className="hidden align-top capitalize md:table-cell">
+                {v.upgradeStrategy}
+                {(v.snapshotBeforeUpgrade || v.replicaGateSeconds > 0) && (
+                  <div className="text-xs normal-case text-zinc-500">
+                    {[v.snapshotBeforeUpgrade && "snapshot first", v.replicaGateSeconds > 0 && `${v.replicaGateSeconds} s per replica`].filter(Boolean).join(" · ")}
+                  </div>
+                )}
+              </TD>
+              <TD className="hidden align-top whitespace-nowrap md:table-cell">
                 <Time value={v.createdAt} mode="date" />
               </TD>
-              <TD className="text-right whitespace-nowrap">
+              <TD className="py-2 text-right align-top whitespace-nowrap">
+                {v.releaseNotes && (
+                  <Button variant="ghost" size="sm" className="lg:hidden" onClick={() => onRead(v)}>
+                    Notes
+                  </Button>
+                )}
                 {mayManage && (
                   <Button variant="ghost" size="sm" onClick={() => onView(v)}>
                     Manifest
                   </Button>
+                )}
+                {mayRollOut && (
+                  <ButtonLink variant="ghost" size="sm" href={`/admin/rollouts?new=${v.id}`} aria-label={`Roll out ${v.version}`}>
+                    Roll out
+                  </ButtonLink>
                 )}
                 {mayManage && !v.isDefault && (
                   <Button

@@ -1,4 +1,6 @@
-// Add a version of a service (image, manifest template, upgrade strategy), or read an existing version's manifest.
+// Add a version of a service (image, manifest template, upgrade strategy, release notes, whether it is a mandatory
+// security patch with a deadline, and for stateful services a volume snapshot first and a health gate per replica),
+// or read an existing version's manifest or release notes.
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -10,15 +12,17 @@ import { useInvalidateCatalog } from "./use-invalidate-catalog";
 const placeholderHint =
   "Kubernetes YAML. Placeholders filled per instance: {{name}}, {{namespace}}, {{instanceId}}, {{image}}, {{replicas}}, {{cpu}}, {{memory}}, {{storage}}, {{credentials.username}}, {{credentials.password}}, {{credentials.secretName}}. Needs a Deployment or StatefulSet named {{name}}.";
 
-export function VersionDialog({ open, onClose, serviceId, serviceName }: { open: boolean; onClose: () => void; serviceId: string; serviceName: string }) {
+export function VersionDialog({ open, onClose, serviceId, serviceName, stateful }: { open: boolean; onClose: () => void; serviceId: string; serviceName: string; stateful: boolean }) {
   return (
     <Dialog open={open} onClose={onClose} wide title={`Add a version of ${serviceName}`} description="New instances get the default version; existing ones move by rollout.">
-      {open && <VersionForm serviceId={serviceId} onDone={onClose} />}
+      {open && <VersionForm serviceId={serviceId} stateful={stateful} onDone={onClose} />}
     </Dialog>
   );
 }
 
-function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => void }) {
+const FIELDS = ["version", "image", "manifestTemplate", "upgradeStrategy", "releaseNotes", "mandatory", "deadlineAt", "snapshotBeforeUpgrade", "replicaGateSeconds"];
+
+function VersionForm({ serviceId, stateful, onDone }: { serviceId: string; stateful: boolean; onDone: () => void }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateCatalog();
   const [version, setVersion] = useState("");
@@ -26,6 +30,11 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
   const [manifestTemplate, setManifest] = useState("");
   const [upgradeStrategy, setStrategy] = useState<"rolling" | "recreate">("rolling");
   const [makeDefault, setMakeDefault] = useState(false);
+  const [releaseNotes, setReleaseNotes] = useState("");
+  const [mandatory, setMandatory] = useState(false);
+  const [deadlineAt, setDeadlineAt] = useState("");
+  const [snapshotBeforeUpgrade, setSnapshot] = useState(false);
+  const [replicaGateSeconds, setReplicaGate] = useState("0");
   const create = useMutation(
     trpc.catalog.createVersion.mutationOptions({
       onSuccess: async () => {
@@ -43,10 +52,21 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
       className="space-y-4"
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate({ serviceId, version, image, manifestTemplate, upgradeStrategy, makeDefault });
+        create.mutate({
+          serviceId,
+          version,
+          image,
+          manifestTemplate,
+          upgradeStrategy,
+          makeDefault,
+          releaseNotes,
+          mandatory,
+          deadlineAt: mandatory && deadlineAt ? new Date(deadlineAt) : null,
+          ...(stateful ? { snapshotBeforeUpgrade, replicaGateSeconds: Number(replicaGateSeconds) } : {}),
+        });
       }}
     >
-      <ErrorMessage error={formErrorMessage(create.error, ["version", "image", "manifestTemplate", "upgradeStrategy"])} />
+      <ErrorMessage error={formErrorMessage(create.error, FIELDS)} />
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Version" error={errors.version} hint="Semantic version, e.g. 1.2.0">
           <Input name="version" required value={version} onChange={(e) => setVersion(e.target.value)} />
@@ -55,6 +75,9 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
           <Input name="image" required value={image} onChange={(e) => setImage(e.target.value)} />
         </Field>
       </div>
+      <Field label="Release notes" optional error={errors.releaseNotes} hint="What changes for customers. They read it in the upgrade notice and on each instance's page.">
+        <Textarea name="releaseNotes" rows={5} maxLength={20_000} value={releaseNotes} onChange={(e) => setReleaseNotes(e.target.value)} />
+      </Field>
       <Field label="Manifest template" error={errors.manifestTemplate} hint={placeholderHint}>
         <Textarea name="manifestTemplate" required rows={14} spellCheck={false} className="font-mono text-xs" value={manifestTemplate} onChange={(e) => setManifest(e.target.value)} />
       </Field>
@@ -78,6 +101,38 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
         {previewOpen && preview.error && <ErrorMessage error={preview.error.message} />}
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
+        <div className={mandatory ? "sm:pt-7" : undefined}>
+          <Checkbox
+            label="Mandatory security patch"
+            hint="Customers may defer it only until the deadline; then rollouts apply it regardless of maintenance windows."
+            checked={mandatory}
+            onChange={(e) => setMandatory(e.target.checked)}
+          />
+        </div>
+        {mandatory && (
+          <Field label="Deadline" error={errors.deadlineAt} hint="In your browser's time zone.">
+            <Input name="deadlineAt" type="datetime-local" required value={deadlineAt} onChange={(e) => setDeadlineAt(e.target.value)} />
+          </Field>
+        )}
+      </div>
+      {stateful && (
+        <fieldset className="grid gap-4 rounded-md bg-zinc-50 p-3 ring-1 ring-zinc-200 ring-inset sm:grid-cols-2">
+          <legend className="sr-only">Stateful upgrade</legend>
+          <p className="text-sm text-zinc-600 sm:col-span-2">Stateful instances are upgraded one replica at a time.</p>
+          <div className="sm:pt-7">
+            <Checkbox
+              label="Snapshot volumes before upgrading"
+              hint="A VolumeSnapshot of every volume is taken before the first pod is replaced."
+              checked={snapshotBeforeUpgrade}
+              onChange={(e) => setSnapshot(e.target.checked)}
+            />
+          </div>
+          <Field label="Replica health gate (seconds)" error={errors.replicaGateSeconds} hint="Each replaced pod must stay ready this long before the next one goes.">
+            <Input name="replicaGateSeconds" type="number" min={0} max={3600} required value={replicaGateSeconds} onChange={(e) => setReplicaGate(e.target.value)} />
+          </Field>
+        </fieldset>
+      )}
+      <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Upgrade strategy" error={errors.upgradeStrategy} hint="Rolling keeps serving; recreate stops the old version first.">
           <Select name="upgradeStrategy" value={upgradeStrategy} onChange={(e) => setStrategy(e.target.value as "rolling" | "recreate")}>
             <option value="rolling">Rolling</option>
@@ -97,6 +152,14 @@ function VersionForm({ serviceId, onDone }: { serviceId: string; onDone: () => v
         </Button>
       </div>
     </form>
+  );
+}
+
+export function ReleaseNotesDialog({ open, onClose, title, notes }: { open: boolean; onClose: () => void; title: string; notes: string }) {
+  return (
+    <Dialog open={open} onClose={onClose} wide title={title} footer={<Button onClick={onClose}>Close</Button>}>
+      <p className="text-sm leading-relaxed whitespace-pre-line text-zinc-800">{notes || "No release notes."}</p>
+    </Dialog>
   );
 }
 
