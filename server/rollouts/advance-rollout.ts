@@ -9,7 +9,7 @@ import { systemContext } from "@/server/auth/actor";
 import { DomainError } from "@/server/errors/domain-error";
 import { log } from "@/server/log";
 import { onRunFinished } from "@/server/workflows/registry";
-import { cancelRun } from "@/server/workflows/runs";
+import { cancelRun, hurryWaitingStep } from "@/server/workflows/runs";
 import { inTransaction } from "@/server/workflows/transitions";
 import { StepPause, StepWait } from "@/server/workflows/types";
 import { isInMaintenanceWindow, nextMaintenanceWindow, windowsByOrg } from "./maintenance-windows";
@@ -40,11 +40,15 @@ async function countsOf(db: Db, rolloutId: string, maxWave?: number): Promise<Re
 
 // A rollout's upgrade that failed is undone as soon as it ends, also while the rollout is paused (the rollout's own
 // looks undo any this missed, e.g. when the process died in between).
+// Either way the rollout's run looks again at once (a slot is free, the wave may be done) instead of at its next poll.
 onRunFinished(async (run) => {
-  if (run.type !== ROLLOUT_WORKFLOWS.upgrade || !run.input.rolloutId || run.input.purpose === "rollback") return;
+  if (run.type !== ROLLOUT_WORKFLOWS.upgrade || !run.input.rolloutId) return;
   const db = getDb();
+  const rolloutId = String(run.input.rolloutId);
   const [row] = await db.select({ status: workflowRuns.status }).from(workflowRuns).where(eq(workflowRuns.id, run.id));
-  if (row?.status === "failed") await undoFailedUpgrades(db, String(run.input.rolloutId));
+  if (row?.status === "failed" && run.input.purpose !== "rollback") await undoFailedUpgrades(db, rolloutId);
+  const [rollout] = await db.select({ runId: rollouts.runId }).from(rollouts).where(eq(rollouts.id, rolloutId));
+  if (rollout?.runId) await hurryWaitingStep(db, rollout.runId);
 });
 
 /** Failed upgrades of the rollout are undone (cancelling a failed run compensates it: the old version returns). */
@@ -110,7 +114,7 @@ async function isRunning(db: Db, rolloutId: string): Promise<boolean> {
 const pastDeadline = (v: Version, now: Date) => v.mandatory && !!v.deadlineAt && v.deadlineAt <= now;
 
 async function startDueTargets(db: Db, r: Rollout, version: Version, wave: number, inFlight: number, now: Date): Promise<void> {
-  let slots = r.maxParallel - inFlight;
+  const slots = r.maxParallel - inFlight;
   if (slots <= 0) return;
   const forced = pastDeadline(version, now);
   const statuses = forced ? (["pending", "scheduled", "deferred"] as const) : (["pending", "scheduled"] as const);
@@ -120,6 +124,7 @@ async function startDueTargets(db: Db, r: Rollout, version: Version, wave: numbe
     .where(and(eq(rolloutTargets.rolloutId, r.id), lte(rolloutTargets.wave, wave), inArray(rolloutTargets.status, [...statuses])))
     .orderBy(rolloutTargets.wave, rolloutTargets.position);
   const windows = r.respectMaintenanceWindows && !forced ? await windowsByOrg(db) : undefined;
+  const due: typeof candidates = [];
   for (const c of candidates) {
     const config = windows?.get(c.orgId);
     if (windows && !isInMaintenanceWindow(config, now)) {
@@ -132,11 +137,23 @@ async function startDueTargets(db: Db, r: Rollout, version: Version, wave: numbe
       }
       continue;
     }
-    if (await startTarget(db, r, version, c)) slots--;
-    else if (!(await isRunning(db, r.id))) return;
-    if (slots <= 0) return;
+    due.push(c);
+    if (due.length >= slots) break;
   }
+  // A few starts at once (each is its own short transaction): one after another caps a wave at ~20 starts/s.
+  let next = 0;
+  let stopped = false;
+  const starter = async () => {
+    while (!stopped && next < due.length) {
+      const c = due[next++]!;
+      if (!(await startTarget(db, r, version, c)) && !(await isRunning(db, r.id))) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, due.length) }, starter));
 }
+
+/** Upgrades started at once by one look of a rollout (each a transaction; the database pool is 20). */
+const START_CONCURRENCY = 4;
 
 /** Upgraded instances of the wave that the health monitor (or their own verify step) found unhealthy since. */
 async function failUnhealthy(db: Db, r: Rollout, wave: number): Promise<number> {

@@ -6,6 +6,7 @@ import { recordAudit, type AuditEntry } from "@/server/audit/record-audit";
 import { actorLabel, type ActorContext } from "@/server/auth/actor";
 import { DomainError } from "@/server/errors/domain-error";
 import { queryNamed } from "./named-query";
+import { promoteStepJob } from "./step-jobs";
 import { getWorkflow, stepsOf } from "./registry";
 import { ACTIVE, compensateFrom, inTransaction, lockRun, lockSubject, makeStepDue, type Due } from "./transitions";
 
@@ -207,4 +208,18 @@ export async function setTypeHeld(db: Db, ctx: ActorContext, type: string, held:
     heldCache.delete(type);
     await recordAudit(tx, ctx, { orgId: null, action: held ? "workflows.hold_type" : "workflows.release_type", targetType: "workflow_type", targetId: type });
   });
+}
+
+/**
+ * A run whose current step waits (StepWait) looks again now rather than at its scheduled time: for callers that know
+ * what it waits for has happened. Harmless at any other moment.
+ */
+export async function hurryWaitingStep(db: Db, runId: string): Promise<void> {
+  const [row] = await db
+    .select({ status: workflowRuns.status, index: workflowSteps.index, stepStatus: workflowSteps.status, attempts: workflowSteps.attempts })
+    .from(workflowRuns)
+    .innerJoin(workflowSteps, and(eq(workflowSteps.runId, workflowRuns.id), eq(workflowSteps.index, workflowRuns.currentStep)))
+    .where(eq(workflowRuns.id, runId));
+  if (!row || row.status !== "running" || row.stepStatus !== "waiting_retry") return;
+  await promoteStepJob({ runId, stepIndex: row.index, attempt: row.attempts + 1, kind: "run" });
 }

@@ -28,3 +28,9 @@ export async function enqueueStepJob(job: StepJob, delayMs = 0): Promise<void> {
     removeOnFail: { age: 24 * 3600 },
   });
 }
+
+/** Runs a delayed step job now (a waiting step whose awaited event happened); no-op when it is not delayed. */
+export async function promoteStepJob(job: StepJob): Promise<void> {
+  const found = await getQueue(QUEUES.workflowSteps).getJob(stepJobId(job));
+  if (found && (await found.isDelayed())) await found.promote().catch(() => {});
+}
