@@ -1,7 +1,6 @@
 // Chaos: 200 provisioning runs while the workers process is SIGKILLed 3–5 times at random moments and restarted.
 // Every run must finish, every instance run exactly once, with no duplicate or leftover namespaces,
 // deployments or reservations.
-import { spawn, type ChildProcess } from "node:child_process";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
@@ -11,29 +10,14 @@ import { startKubesim, type Kubesim } from "@/kubesim/index";
 import { closeQueues } from "@/server/jobs/queues";
 import { clientsFor, FAST_TIMERS } from "../integration/kubesim/helpers";
 import { signUpWithOrg, userCaller, type Caller } from "../helpers/callers";
+import { WorkersProcess } from "../helpers/workers-process";
 
 const ORGS = 10;
 const PER_ORG = 20;
 const TOTAL = ORGS * PER_ORG;
 
 let sim: Kubesim;
-let workers: ChildProcess | undefined;
-let output = "";
-
-function startWorkersProcess(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (d) => (output = (output + d).slice(-20_000)));
-  child.stderr!.on("data", (d) => (output = (output + d).slice(-20_000)));
-  return child;
-}
-
-async function killWorkers(): Promise<void> {
-  const child = workers;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
-  await exited;
-}
+const workers = new WorkersProcess();
 
 beforeAll(async () => {
   sim = await startKubesim({
@@ -49,7 +33,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await killWorkers();
+  await workers.kill();
   await closeQueues();
   await sim?.stop();
 });
@@ -65,7 +49,7 @@ describe("provisioning survives workers being killed", () => {
         const { owner, orgId } = await signUpWithOrg(`Chaos ${o}`);
         owners.push({ caller: owner.caller, orgId });
       }
-      workers = startWorkersProcess();
+      workers.start();
       const created = await Promise.all(
         Array.from({ length: TOTAL }, (_, i) => {
           const { caller, orgId } = owners[i % ORGS]!;
@@ -83,21 +67,19 @@ describe("provisioning survives workers being killed", () => {
       const kills = 3 + Math.floor(Math.random() * 3);
       for (let k = 0; k < kills; k++) {
         // Kill while steps are in flight: after the process is up and has had a moment to take jobs.
-        const readyBy = Date.now() + 30_000;
-        while (!output.includes("workers ready") && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
-        output = "";
+        await workers.waitReady();
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 2000));
-        await killWorkers();
+        await workers.kill();
         await progress(`killed workers (${k + 1}/${kills})`);
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-        workers = startWorkersProcess();
+        workers.start();
       }
 
       const deadline = Date.now() + 150_000;
       for (;;) {
         const open = await db.select({ n: sql<number>`count(*)::int` }).from(workflowRuns).where(inArray(workflowRuns.status, ["queued", "running", "paused", "cancelling"]));
         if (open[0]!.n === 0) break;
-        if (Date.now() > deadline) throw new Error(`runs still open: ${open[0]!.n}\n${output.slice(-3000)}`);
+        if (Date.now() > deadline) throw new Error(`runs still open: ${open[0]!.n}\n${workers.output.slice(-3000)}`);
         if (Math.random() < 0.1) await progress("waiting");
         await new Promise((r) => setTimeout(r, 500));
       }

@@ -1,7 +1,6 @@
 // Chaos: a rollout of 60 instances in 3 waves while the workers process is SIGKILLed 3–4 times at random moments
 // and restarted. The rollout must complete with every instance upgraded exactly once (one succeeded upgrade run
 // each, no failed or duplicate run) and every pod on the new version.
-import { spawn, type ChildProcess } from "node:child_process";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
@@ -11,35 +10,20 @@ import { startKubesim, type Kubesim } from "@/kubesim/index";
 import { closeQueues } from "@/server/jobs/queues";
 import { clientsFor, FAST_TIMERS } from "../integration/kubesim/helpers";
 import { signUpWithOrg, userCaller, type Caller } from "../helpers/callers";
+import { WorkersProcess } from "../helpers/workers-process";
 
 const ORGS = 3;
 const PER_ORG = 20;
 const TOTAL = ORGS * PER_ORG;
 
 let sim: Kubesim;
-let workers: ChildProcess | undefined;
-let output = "";
+const workers = new WorkersProcess();
 let platform: Caller;
-
-function startWorkersProcess(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (d) => (output = (output + d).slice(-20_000)));
-  child.stderr!.on("data", (d) => (output = (output + d).slice(-20_000)));
-  return child;
-}
-
-async function killWorkers(): Promise<void> {
-  const child = workers;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
-  await exited;
-}
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${workers.output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -55,7 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await killWorkers();
+  await workers.kill();
   await closeQueues();
   await sim?.stop();
 });
@@ -66,7 +50,7 @@ describe("a rollout survives workers being killed", () => {
     async () => {
       const db = getDb();
       const [free] = await db.select({ id: plans.id, serviceId: plans.serviceId }).from(plans).innerJoin(services, eq(services.id, plans.serviceId)).where(sql`${services.slug} = 'hello-web' and ${plans.slug} = 'free'`);
-      workers = startWorkersProcess();
+      workers.start();
       const ids: string[] = [];
       for (let o = 0; o < ORGS; o++) {
         const { owner, orgId } = await signUpWithOrg(`Chaos rollout ${o}`);
@@ -81,15 +65,13 @@ describe("a rollout survives workers being killed", () => {
 
       const kills = 3 + Math.floor(Math.random() * 2);
       for (let k = 0; k < kills; k++) {
-        const readyBy = Date.now() + 30_000;
-        while (!output.includes("workers ready") && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
-        output = "";
+        await workers.waitReady();
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 2500));
-        await killWorkers();
+        await workers.kill();
         const done = await db.select({ status: rolloutTargets.status, n: sql<number>`count(*)::int` }).from(rolloutTargets).where(eq(rolloutTargets.rolloutId, rollout.id)).groupBy(rolloutTargets.status);
         console.log(`[chaos rollout] killed workers (${k + 1}/${kills}): ${done.map((d) => `${d.status}=${d.n}`).join(" ")}`);
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-        workers = startWorkersProcess();
+        workers.start();
       }
 
       await until("the rollout to complete", async () => (await db.select({ s: rollouts.status }).from(rollouts).where(eq(rollouts.id, rollout.id)))[0]!.s === "completed", 180_000);
