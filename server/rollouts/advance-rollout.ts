@@ -75,39 +75,37 @@ function thresholdReached(r: Rollout, counts: Record<string, number>): string | 
   return undefined;
 }
 
-/** Starts one target's upgrade, unless someone (a customer's "upgrade now", an abort) took it first. */
-async function startTarget(db: Db, r: Rollout, version: Version, t: { instanceId: string; status: string }): Promise<boolean> {
+/**
+ * Starts one target's upgrade: "started"; "taken" when someone (a customer's "upgrade now") claimed it first;
+ * "stopped" when the rollout is no longer running (paused, aborted).
+ */
+async function startTarget(db: Db, r: Rollout, version: Version, t: { instanceId: string; status: string }): Promise<"started" | "taken" | "stopped"> {
   return inTransaction(db, async (tx, due) => {
     // The rollout row first (shared; pause and abort take it exclusively, then the targets): an abort either
     // happened before, and nothing starts, or waits until this start is recorded, and then cancels it.
     const [live] = await tx.select({ status: rollouts.status }).from(rollouts).where(eq(rollouts.id, r.id)).for("share");
-    if (live?.status !== "running") return false;
+    if (live?.status !== "running") return "stopped";
+    const target = and(eq(rolloutTargets.rolloutId, r.id), eq(rolloutTargets.instanceId, t.instanceId));
     const claimed = await tx
       .update(rolloutTargets)
       .set({ status: "in_progress", detail: null, scheduledFor: null, startedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(rolloutTargets.rolloutId, r.id), eq(rolloutTargets.instanceId, t.instanceId), eq(rolloutTargets.status, t.status as "pending")))
+      .where(and(target, eq(rolloutTargets.status, t.status as "pending")))
       .returning({ instanceId: rolloutTargets.instanceId });
-    if (!claimed.length) return false;
-    const skip = async (detail: string, status: "skipped" | "done" = "skipped") => {
-      await tx.update(rolloutTargets).set({ status, detail, finishedAt: new Date() }).where(and(eq(rolloutTargets.rolloutId, r.id), eq(rolloutTargets.instanceId, t.instanceId)));
-      return true;
-    };
+    if (!claimed.length) return "taken";
     let row;
     try {
       row = await lockInstanceRow(tx, null, t.instanceId);
-    } catch {
-      return skip("the instance was deleted");
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === "NOT_FOUND")) throw err;
     }
-    if (row.desiredState === "deleted") return skip("the instance is being deleted");
+    if (!row || row.desiredState === "deleted") {
+      await tx.update(rolloutTargets).set({ status: "skipped", detail: row ? "the instance is being deleted" : "the instance was deleted", finishedAt: new Date() }).where(target);
+      return "started";
+    }
     const run = await startUpgradeRun(tx, due, ctx, row, version, { rolloutId: r.id });
-    await tx.update(rolloutTargets).set({ runId: run.id }).where(and(eq(rolloutTargets.rolloutId, r.id), eq(rolloutTargets.instanceId, t.instanceId)));
-    return true;
+    await tx.update(rolloutTargets).set({ runId: run.id }).where(target);
+    return "started";
   });
-}
-
-async function isRunning(db: Db, rolloutId: string): Promise<boolean> {
-  const [row] = await db.select({ status: rollouts.status }).from(rollouts).where(eq(rollouts.id, rolloutId));
-  return row?.status === "running";
 }
 
 /** Whether the version must now reach instances regardless of deferrals and windows. */
@@ -146,7 +144,7 @@ async function startDueTargets(db: Db, r: Rollout, version: Version, wave: numbe
   const starter = async () => {
     while (!stopped && next < due.length) {
       const c = due[next++]!;
-      if (!(await startTarget(db, r, version, c)) && !(await isRunning(db, r.id))) stopped = true;
+      if ((await startTarget(db, r, version, c)) === "stopped") stopped = true;
     }
   };
   await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, due.length) }, starter));

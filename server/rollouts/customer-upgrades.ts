@@ -1,7 +1,7 @@
 // What customers see and do about upgrades of their instances: the pending upgrade of an instance (version, release
 // notes, window, deadline), upgrade it now, or defer it (a mandatory patch only until its deadline).
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { rollouts, rolloutTargets, serviceVersions } from "@/db/schema";
 import type { ActorContext } from "@/server/auth/actor";
 import { actorLabel } from "@/server/auth/actor";
@@ -40,7 +40,7 @@ export async function pendingUpgrade(db: Db, orgId: string, instanceId: string) 
   return row ?? null;
 }
 
-async function lockOpenTarget(tx: Parameters<Parameters<Db["transaction"]>[0]>[0], orgId: string, instanceId: string) {
+async function lockOpenTarget(tx: Tx, orgId: string, instanceId: string) {
   const [t] = await tx
     .select({ target: rolloutTargets, rollout: rollouts, version: serviceVersions })
     .from(rolloutTargets)
