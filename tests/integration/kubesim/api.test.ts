@@ -144,9 +144,20 @@ describe("CRUD of every resource kind", () => {
       expect(read.metadata.uid).toBe(created.metadata.uid);
       const list = await c.objects.list(k.apiVersion, k.kind, ns);
       expect(list.items.map((i) => i.metadata!.name)).toContain(name);
-      const fresh: Loose = await c.objects.read({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace: ns } });
-      k.mutate(fresh);
-      const replaced: Loose = await c.objects.replace(fresh);
+      // Read-modify-replace retried on 409, as clients do (client-go's RetryOnConflict): the scheduler and kubelet
+      // update a bare Pod's status concurrently, so its resourceVersion may move between the read and the replace.
+      let fresh: Loose;
+      let replaced: Loose;
+      for (let attempt = 1; ; attempt++) {
+        fresh = await c.objects.read({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace: ns } });
+        k.mutate(fresh);
+        try {
+          replaced = await c.objects.replace(fresh);
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt >= 5) throw err;
+        }
+      }
       expect(Number(replaced.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(fresh.metadata.resourceVersion));
       const patched: Loose = await c.objects.patch(
         { apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace: ns, annotations: { patched: "yes" } } },
